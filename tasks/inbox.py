@@ -1,0 +1,42 @@
+"""Inbox tasks (queue ``inbox``): the only tasks that touch the folders."""
+
+from __future__ import annotations
+
+from worker.app import celery_app
+from worker.db import session_scope
+from worker.settings import get_settings
+
+
+@celery_app.task(name="briefing.scan_inbox")
+def scan_inbox() -> dict:
+    """Take every completely written inbox file; enqueue ``process_issue`` for new Issues after the
+    commit; look again shortly when a file was still being written."""
+    from worker import inbox
+
+    settings = get_settings()
+    result = inbox.scan(session_scope, settings)
+    from tasks.ingest import process_issue
+
+    for issue_id in result.new_issue_ids:
+        process_issue.delay(issue_id)
+    if result.rescan_in is not None:
+        scan_inbox.apply_async(countdown=result.rescan_in + 0.05)
+    return {"receipts": len(result.receipts), "new_issues": result.new_issue_ids,
+            "waiting": len(result.waiting)}
+
+
+@celery_app.task(name="briefing.reconcile")
+def reconcile() -> dict:
+    """Repair after crashes and lost messages: finish or undo stale claims in ``processing/`` and
+    re-queue Issues left unprocessed. The database is the truth; the broker is a hint."""
+    from worker import inbox, pipeline
+
+    settings = get_settings()
+    actions = inbox.reconcile_processing(session_scope, settings)
+    with session_scope() as session:
+        lost = pipeline.lost_issue_ids(session, settings=settings)
+    from tasks.ingest import process_issue
+
+    for issue_id in lost:
+        process_issue.delay(issue_id)
+    return {"claims": actions, "requeued": lost}

@@ -1,0 +1,52 @@
+"""Briefing tasks (queue ``reports``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from worker.app import celery_app
+
+
+@celery_app.task(name="briefing.make_due_briefings")
+def make_due_briefings(kind: str) -> list[int]:
+    """Make every briefing of ``kind`` that is due and not yet made (oldest first), then queue
+    their delivery. Safe to run twice: (kind, period, version) is unique."""
+    from worker.briefing import make_due_briefings as make_due
+
+    from worker.db import session_scope
+
+    with session_scope() as session:
+        made = make_due(session, kind, now=None)
+        ids = [b.id for b in made]
+    for briefing_id in ids:
+        deliver_briefing.delay(briefing_id)
+    return ids
+
+
+@celery_app.task(name="briefing.make_briefing")
+def make_briefing(kind: str, day: str, force: bool = False) -> int | None:
+    """Make the briefing of ``kind`` for the period containing ``day`` (ISO date)."""
+    from worker.briefing import make_briefing as make
+
+    from worker.db import session_scope
+    from worker.periods import period_containing
+
+    start, _ = period_containing(kind, date.fromisoformat(day))
+    with session_scope() as session:
+        made = make(session, kind, start, force=force)
+        briefing_id = made.id if made else None
+    if briefing_id is not None:
+        deliver_briefing.delay(briefing_id)
+    return briefing_id
+
+
+@celery_app.task(name="briefing.deliver_briefing", bind=True, max_retries=8)
+def deliver_briefing(self, briefing_id: int) -> str:
+    """E-mail a briefing to its recipients; retried with exponential backoff (30 s … ~1 h) on
+    failure; every attempt is recorded in the Delivery table. The .docx stays in outbox/."""
+    from worker.delivery import deliver
+
+    try:
+        return deliver(briefing_id)
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc

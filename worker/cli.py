@@ -1,0 +1,333 @@
+"""The ``briefing`` command line (typer + rich). Heavy modules are imported inside commands so
+``briefing parse`` needs no database or broker and starts quickly."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="union-briefing: newspaper issues in, Word briefings (简报) out.",
+                  no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+KIND_HELP = "daily | weekly | monthly"
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from exc
+
+
+def _check_kind(kind: str) -> str:
+    from worker.schedule import KINDS
+
+    if kind not in KINDS:
+        raise typer.BadParameter(f"kind must be one of {', '.join(KINDS)}")
+    return kind
+
+
+def parse_to_contract(path: Path) -> dict:
+    """Decode, parse and enrich one file → the parse contract of ARCHITECTURE.md (a JSON-ready dict)."""
+    import hashlib
+
+    from worker.pipeline import analyse
+
+    data = path.read_bytes()
+    result = analyse(data, path.name)
+    decoded, parsed = result["decoded"], result["parsed"]
+    articles = []
+    for art, enr in zip(parsed.articles, result["enrichments"], strict=True):
+        articles.append({
+            "seq": art.seq, "page": art.page, "page_name": art.page_name, "kind": art.kind,
+            "kicker": art.kicker, "title": art.title, "subtitle": art.subtitle,
+            "title_derived": art.title_derived, "byline": art.byline, "source": art.source,
+            "authors": [{"name": a.name, "role": a.role} for a in art.authors],
+            "dateline": art.dateline, "paragraphs": art.paragraphs, "captions": art.captions,
+            **enr.to_dict(),
+        })
+    return {
+        "issue": {"file": path.name, "sha256": hashlib.sha256(data).hexdigest(),
+                  "encoding": decoded.encoding, "encoding_confidence": decoded.confidence,
+                  "warnings": decoded.warnings,
+                  "issue_date": parsed.issue_date.isoformat() if parsed.issue_date else None,
+                  "issue_date_source": parsed.issue_date_source, "masthead": parsed.masthead,
+                  "pages": [{"number": p.number, "name": p.name} for p in parsed.pages],
+                  "debris": [{"kind": d.kind, "text": d.text, "line": d.line} for d in parsed.debris]},
+        "articles": articles,
+    }
+
+
+@app.command()
+def parse(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    format: str = typer.Option("table", "--format", "-f", help="json | table"),
+    explain: bool = typer.Option(False, help="show each input line, what it became and which rule decided"),
+) -> None:
+    """Parse one issue file and print its articles (no database or broker needed)."""
+    from worker.reading import RefusedFile
+
+    try:
+        out = parse_to_contract(file)
+    except RefusedFile as exc:
+        err.print(f"[red]refused:[/red] {exc.reason}")
+        raise typer.Exit(2) from exc
+    if explain:
+        from worker.parsing import parse_issue
+        from worker.reading import read_document
+
+        decoded = read_document(file.read_bytes(), file.name)
+        parsed = parse_issue(decoded.text, file_name=file.name, headline_hints=decoded.headline_hints)
+        table = Table("line", "text", "became", "rule", show_lines=False)
+        for d in parsed.explain:
+            table.add_row(str(d.line + 1), d.text[:40], d.became, d.rule)
+        console.print(table)
+        return
+    if format == "json":
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        return
+    issue = out["issue"]
+    console.print(f"[bold]{issue['file']}[/bold]  encoding {issue['encoding']}  "
+                  f"date {issue['issue_date']} ({issue['issue_date_source']})")
+    table = Table("#", "版", "title", "authors", "category", "places", "figures")
+    for a in out["articles"]:
+        title = " / ".join(x for x in (a["kicker"], a["title"], a["subtitle"]) if x)
+        table.add_row(str(a["seq"]), str(a["page"] or ""), title[:40],
+                      "、".join(f"{x['role']}{x['name']}" for x in a["authors"]),
+                      a["category_label"], "、".join(a["places"][:4]),
+                      "、".join(f["text"] for f in a["figures"][:4]))
+    console.print(table)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from worker.db import migrate as run
+    from worker.settings import get_settings
+
+    run()
+    console.print(f"database ready: {_safe_url(get_settings().db_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+
+
+@app.command()
+def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Copy files into the inbox (atomically) and ask the inbox worker to scan now."""
+    import shutil
+
+    from worker.settings import get_settings
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    for f in files:
+        tmp = settings.inbox_dir / f".{f.name}.part"
+        shutil.copyfile(f, tmp)
+        os.replace(tmp, settings.inbox_dir / f.name)
+        console.print(f"queued {f.name}")
+    _send("briefing.scan_inbox")
+
+
+def _send(name: str, *args) -> None:
+    from worker.app import celery_app
+
+    try:
+        celery_app.send_task(name, args=list(args))
+    except Exception as exc:  # noqa: BLE001
+        err.print(f"[yellow]broker unreachable ({type(exc).__name__}); beat's next scan will pick it up[/yellow]")
+
+
+@app.command()
+def retry(issue_id: int | None = typer.Argument(None), all_failed: bool = typer.Option(False, "--all-failed")) -> None:
+    """Re-run processing of a failed Issue (or all failed ones) on its stored bytes."""
+    from sqlmodel import select
+
+    from worker.db import session_scope
+    from worker.models import Issue
+    from worker.pipeline import reset_for_rerun
+
+    with session_scope() as session:
+        if all_failed:
+            ids = list(session.exec(select(Issue.id).where(Issue.status == "failed")))
+        elif issue_id is not None:
+            ids = [issue_id]
+        else:
+            raise typer.BadParameter("give an ISSUE id or --all-failed")
+        reset_for_rerun(session, ids)
+    for i in ids:
+        _send("briefing.process_issue", i)
+    console.print(f"re-queued {len(ids)} issue(s): {ids}")
+
+
+@app.command()
+def reprocess(
+    all_: bool = typer.Option(False, "--all"),
+    since: str | None = typer.Option(None, help="YYYY-MM-DD"),
+) -> None:
+    """Re-parse stored Issues (after a parser upgrade): --all, or --since an issue date."""
+    from sqlmodel import select
+
+    from worker.db import session_scope
+    from worker.models import Issue
+    from worker.pipeline import reset_for_rerun
+
+    since_d = _parse_date(since)
+    if not all_ and since_d is None:
+        raise typer.BadParameter("give --all or --since YYYY-MM-DD")
+    with session_scope() as session:
+        stmt = select(Issue.id)
+        if since_d:
+            stmt = stmt.where(Issue.issue_date >= since_d)
+        ids = list(session.exec(stmt))
+        reset_for_rerun(session, ids)
+    for i in ids:
+        _send("briefing.process_issue", i)
+    console.print(f"re-queued {len(ids)} issue(s)")
+
+
+@app.command()
+def report(
+    kind: str = typer.Argument(..., help=KIND_HELP),
+    on: str = typer.Option(None, "--date", help="a day in the period (YYYY-MM-DD); default: today"),
+    force: bool = typer.Option(False, "--force", help="make a new version even if one exists"),
+) -> None:
+    """Make the briefing of KIND for the period containing --date, now, in this process."""
+    from worker.briefing import make_briefing
+    from worker.db import session_scope
+    from worker.periods import period_containing
+
+    _check_kind(kind)
+    day = _parse_date(on) or date.today()
+    start, end = period_containing(kind, day)
+    with session_scope() as session:
+        made = make_briefing(session, kind, start, force=force)
+        if made is None:
+            console.print(f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)")
+            return
+        console.print(f"{made.status}: {made.file_path or '(skipped: empty period)'}")
+
+
+@app.command()
+def watch() -> None:
+    """Watch the inbox and trigger a scan as soon as files appear (beat's scan is the safety net)."""
+    from worker.watch import watch_inbox
+
+    watch_inbox()
+
+
+@app.command()
+def worker(
+    queues: str = typer.Option("inbox,ingest,reports", "--queues", "-Q"),
+    concurrency: int = typer.Option(2, "--concurrency", "-c"),
+    loglevel: str = typer.Option("INFO", "--loglevel", "-l"),
+    hostname: str | None = typer.Option(None, "--hostname", "-n", help="node name, e.g. ingest@%h"),
+) -> None:
+    """Start a Celery worker for the given queues."""
+    from worker.app import celery_app
+
+    argv = ["worker", "-Q", queues, "-c", str(concurrency), "-l", loglevel, "-E"]
+    if hostname:
+        argv += ["-n", hostname]
+    celery_app.worker_main(argv)
+
+
+@app.command()
+def beat(loglevel: str = typer.Option("INFO", "--loglevel", "-l")) -> None:
+    """Start Celery beat (one per installation; RedBeat's lock stops a second one)."""
+    from worker.app import celery_app
+
+    celery_app.start(["beat", "-l", loglevel])
+
+
+@app.command()
+def run(concurrency: int = typer.Option(2, "--concurrency", "-c")) -> None:
+    """Run everything on one machine: inbox worker, processing worker, beat and watcher."""
+    from worker.supervise import run_all
+
+    raise typer.Exit(run_all(concurrency))
+
+
+@app.command()
+def status(limit: int = typer.Option(10, help="rows per table")) -> None:
+    """Receipts, issues, failures, briefings, task history, queues and liveness."""
+    from worker.status import show_status
+
+    show_status(console, limit)
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the database, the broker and at least one worker answer; else 1."""
+    from worker.status import check_health
+
+    problems = check_health()
+    for p in problems:
+        err.print(f"[red]✗[/red] {p}")
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]healthy[/green]")
+
+
+@app.command()
+def demo(
+    broker: str = typer.Option("memory://", help="broker URL; default: an embedded in-process broker"),
+    workdir: Path | None = typer.Option(None, help="use this fresh working folder (wiped first) "
+                                        "instead of BRIEFING_VAR_DIR"),
+) -> None:
+    """Run the whole pipeline on the bundled sample issue and print the briefing's path."""
+    from worker.demo import run_demo
+
+    raise typer.Exit(run_demo(console, broker, workdir))
+
+
+@app.command()
+def relabel(article_id: int, category: str, who: str = typer.Option(os.environ.get("USER", "operator"))) -> None:
+    """Record a person's topic correction (or confirmation) for an article."""
+    from worker.db import session_scope
+    from worker.learning import record_correction
+
+    with session_scope() as session:
+        c = record_correction(session, article_id, category, who)
+        console.print(f"article {article_id}: {c.old_category} → {c.new_category} (by {c.who})")
+
+
+@app.command()
+def reclassify(since: str | None = typer.Option(None, help="only issues dated on/after YYYY-MM-DD")) -> None:
+    """Re-run topic classification over stored articles (confirmed ones are kept)."""
+    from worker.db import session_scope
+    from worker.learning import reclassify as run
+
+    with session_scope() as session:
+        n = run(session, _parse_date(since))
+    console.print(f"reclassified {n} article(s)")
+
+
+@app.command()
+def evaluate(
+    gold_dir: Path = typer.Option(Path("tests/data/gold"), exists=True, file_okay=False),
+    samples_dir: Path = typer.Option(Path("samples"), exists=True, file_okay=False),
+) -> None:
+    """Per-category precision and recall of the topic classifier on the gold files."""
+    from worker.learning import evaluate_on_gold
+
+    report_ = evaluate_on_gold(gold_dir, samples_dir)
+    console.print(report_)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

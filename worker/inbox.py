@@ -1,0 +1,367 @@
+"""The inbox: find completely written files, claim them, record one receipt each, file them away.
+
+Only the worker serving the ``inbox`` queue calls this module, so the folders live on one machine;
+processing workers elsewhere need only Redis and the database (Mayan EDMS / paperless-ngx shape:
+the file's bytes are copied into the database before anything is queued).
+
+Life of a file (folders under ``settings.var_dir``)::
+
+    inbox/NAME ──claim (atomic rename)──► processing/CLAIM/NAME
+        ──one transaction: Receipt (+ Issue with the raw bytes if new)──►
+        archive/YYYY/MM/NAME | archive/duplicates/NAME | failed/NAME + NAME.error.json
+
+The final path is decided before the commit and stored in the receipt, so a crash between the
+commit and the move is finished by ``reconcile_processing`` from the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from worker.models import Issue, Receipt, utcnow
+from worker.reading import sniff
+from worker.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Editors and copy tools write under these names first and rename when done.
+TEMP_NAME = re.compile(r"(^~\$|^\.|~$|\.(tmp|temp|part|partial|crdownload|swp|download|filepart)$)",
+                       re.IGNORECASE)
+ERROR_SUFFIX = ".error.json"
+SNIFF_BYTES = 8192
+
+
+@dataclass
+class ClaimedFile:
+    """A file moved into ``processing/CLAIM/``: ``name`` as dropped, ``path`` now."""
+
+    claim_id: str
+    name: str
+    path: Path
+
+
+@dataclass
+class ScanResult:
+    """What one scan did: receipts written (ids), issues to process, and the seconds after which a
+    file that was still being written should be looked at again (None: nothing pending)."""
+
+    receipts: list[int] = field(default_factory=list)
+    new_issue_ids: list[int] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    rescan_in: float | None = None
+
+
+def display_name(name: str | bytes) -> str:
+    """A file name as text for receipts and logs; bytes that are not UTF-8 are shown escaped."""
+    if isinstance(name, bytes):
+        return name.decode("utf-8", "backslashreplace")
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden and temporary files (editor/download partials) are never taken."""
+    return bool(TEMP_NAME.search(name)) or name.endswith(ERROR_SUFFIX)
+
+
+def date_from_file_name(name: str) -> date | None:
+    """Issue date carried by a file name: ``2024-12-24``, ``2024_12_24``, ``2024.12.24`` or
+    ``20241224`` (first valid one). Returns None when there is none."""
+    for m in re.finditer(r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)", name):
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+    return None
+
+
+def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str], list[str], float | None]:
+    """List inbox entries ready to claim.
+
+    A regular file is ready when its size and mtime have not changed for ``settings.stable_seconds``
+    (checked as: mtime at least that old, and an unchanged second ``lstat``). Anything that is not a
+    regular file (directory, FIFO, symlink …) is returned as ready too, to be refused.
+    Returns (ready names, names still being written, seconds until the earliest may be ready).
+    """
+    now = time.time() if now is None else now
+    window = settings.stable_seconds
+    ready, waiting, rescan = [], [], None
+    try:
+        entries = list(os.scandir(settings.inbox_dir))
+    except FileNotFoundError:
+        return [], [], None
+    for entry in sorted(entries, key=lambda e: e.name):
+        if is_ignored(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            ready.append(entry.name)
+            continue
+        age = now - max(st.st_mtime, st.st_ctime)
+        if age < window:
+            waiting.append(entry.name)
+            wait = window - age
+            rescan = wait if rescan is None else min(rescan, wait)
+            continue
+        ready.append(entry.name)
+    return ready, waiting, rescan
+
+
+def claim(settings: Settings, name: str) -> ClaimedFile | None:
+    """Move ``inbox/name`` into a fresh ``processing/CLAIM/`` folder by an atomic rename.
+
+    Returns None when the file vanished first (another scan claimed it or the operator removed it).
+    """
+    claim_id = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = settings.processing_dir / claim_id
+    folder.mkdir(parents=True)
+    src = settings.inbox_dir / name
+    dst = folder / name
+    try:
+        os.rename(src, dst)
+    except FileNotFoundError:
+        folder.rmdir()
+        return None
+    return ClaimedFile(claim_id=claim_id, name=name, path=dst)
+
+
+@dataclass
+class Inspection:
+    """What reading a claimed file found: its bytes (when acceptable) or why it is refused."""
+
+    size: int
+    sha256: str | None
+    data: bytes | None
+    refusal: str | None
+
+
+def inspect(settings: Settings, claimed: ClaimedFile) -> Inspection:
+    """Check a claimed file without following links: type, size limit, readability, content sniff.
+
+    Returns an Inspection; never raises for a bad file (that is a refusal with a reason).
+    """
+    try:
+        st = os.lstat(claimed.path)
+    except OSError as exc:
+        return Inspection(0, None, None, f"cannot stat file: {exc.strerror}")
+    if stat.S_ISLNK(st.st_mode):
+        return Inspection(0, None, None, "symbolic link: refused, never followed")
+    if stat.S_ISDIR(st.st_mode):
+        return Inspection(0, None, None, "a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        return Inspection(0, None, None, "not a regular file (FIFO, socket or device)")
+    if st.st_size > settings.max_file_bytes:
+        return Inspection(st.st_size, None, None,
+                          f"file too big: {st.st_size} bytes, limit {settings.max_file_bytes} bytes")
+    try:
+        fd = os.open(claimed.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(settings.max_file_bytes + 1)
+    except PermissionError:
+        return Inspection(st.st_size, None, None, "permission denied: the worker may not read this file")
+    except OSError as exc:
+        return Inspection(st.st_size, None, None, f"unreadable: {exc.strerror or exc}")
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > settings.max_file_bytes:
+        return Inspection(len(data), digest, None,
+                          f"file too big: over the limit of {settings.max_file_bytes} bytes")
+    reason = sniff(claimed.name, data[:SNIFF_BYTES])
+    if reason:
+        return Inspection(len(data), digest, None, reason)
+    return Inspection(len(data), digest, data, None)
+
+
+def unique_path(folder: Path, name: str, taken: set[Path] | None = None) -> Path:
+    """``folder/name``, or ``folder/stem-2.ext``… when that exists (never overwrites)."""
+    base = Path(name)
+    candidate = folder / name
+    n = 2
+    while candidate.exists() or candidate.is_symlink() or (taken and candidate in taken):
+        candidate = folder / f"{base.stem}-{n}{base.suffix}"
+        n += 1
+    return candidate
+
+
+def _local_now(settings: Settings) -> datetime:
+    return datetime.now(ZoneInfo(settings.timezone))
+
+
+def final_place(settings: Settings, claimed: ClaimedFile, outcome: str) -> Path:
+    """Where a claimed file ends: archive/YYYY/MM, archive/duplicates, or failed/."""
+    if outcome == "accepted":
+        now = _local_now(settings)
+        folder = settings.archive_dir / f"{now:%Y}" / f"{now:%m}"
+    elif outcome == "duplicate":
+        folder = settings.archive_dir / "duplicates"
+    else:
+        folder = settings.failed_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    return unique_path(folder, claimed.name)
+
+
+def record(session: Session, settings: Settings, claimed: ClaimedFile, found: Inspection) -> tuple[Receipt, bool]:
+    """Write the receipt (and the Issue when the bytes are new) in the caller's transaction.
+
+    Returns (receipt, issue_is_new). Duplicate detection is by sha256; the unique index on
+    ``Issue.sha256`` settles a race between two scans (the loser gets IntegrityError and should
+    call again, when it finds the winner's Issue).
+    """
+    name = display_name(claimed.name)
+    if found.refusal:
+        dest = final_place(settings, claimed, "refused")
+        receipt = Receipt(file_name=name, size=found.size, sha256=found.sha256, outcome="refused",
+                          reason=found.refusal, claim_id=claimed.claim_id,
+                          stored_path=str(dest.relative_to(settings.var_dir)))
+        session.add(receipt)
+        return receipt, False
+    existing = session.exec(select(Issue.id).where(Issue.sha256 == found.sha256)).first()
+    if existing is not None:
+        dest = final_place(settings, claimed, "duplicate")
+        receipt = Receipt(file_name=name, size=found.size, sha256=found.sha256, outcome="duplicate",
+                          reason=f"same bytes as issue {existing}", issue_id=existing,
+                          claim_id=claimed.claim_id, stored_path=str(dest.relative_to(settings.var_dir)))
+        session.add(receipt)
+        return receipt, False
+    issue = Issue(file_name=name, sha256=found.sha256, size=found.size, raw=found.data,
+                  issue_date=date_from_file_name(name), issue_date_source=None)
+    if issue.issue_date is not None:
+        issue.issue_date_source = "file_name"
+    session.add(issue)
+    session.flush()
+    dest = final_place(settings, claimed, "accepted")
+    receipt = Receipt(file_name=name, size=found.size, sha256=found.sha256, outcome="accepted",
+                      issue_id=issue.id, claim_id=claimed.claim_id,
+                      stored_path=str(dest.relative_to(settings.var_dir)))
+    session.add(receipt)
+    return receipt, True
+
+
+def file_away(settings: Settings, claimed_path: Path, receipt: Receipt, session_factory=None) -> Path:
+    """Move a claimed file to the place its receipt names; refused files get a ``.error.json``
+    beside them (name, size, sha256, reason, time). Never overwrites: if that place was taken in the
+    meantime, the claim id is added to the name and the receipt updated. Removes the claim folder."""
+    dest = settings.var_dir / receipt.stored_path
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists() or dest.is_symlink():
+        dest = unique_path(dest.parent, f"{Path(receipt.stored_path).stem}-{receipt.claim_id}"
+                           f"{Path(receipt.stored_path).suffix}")
+        if session_factory is not None:
+            with session_factory() as session:
+                row = session.get(Receipt, receipt.id)
+                row.stored_path = str(dest.relative_to(settings.var_dir))
+        receipt.stored_path = str(dest.relative_to(settings.var_dir))
+    if receipt.outcome == "refused":
+        info = {"file_name": receipt.file_name, "size": receipt.size, "sha256": receipt.sha256,
+                "reason": receipt.reason, "receipt_id": receipt.id,
+                "received_at": receipt.received_at.isoformat()}
+        err = dest.with_name(dest.name + ERROR_SUFFIX)
+        tmp = err.with_name(err.name + ".tmp")
+        tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, err)
+    try:
+        os.rename(claimed_path, dest)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        shutil.move(str(claimed_path), str(dest))
+    with contextlib.suppress(OSError):  # not empty: another claim's file is still there
+        claimed_path.parent.rmdir()
+    return dest
+
+
+def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool] | None:
+    """Claim, inspect, record and file away one inbox entry. Returns (receipt, issue_is_new), or
+    None when the entry vanished before the claim."""
+    claimed = claim(settings, name)
+    if claimed is None:
+        return None
+    found = inspect(settings, claimed)
+    for attempt in range(2):
+        try:
+            with session_factory() as session:
+                receipt, is_new = record(session, settings, claimed, found)
+            break
+        except IntegrityError:
+            if attempt:
+                raise
+            log.info("same bytes stored concurrently; recording %s as a duplicate", claimed.name)
+    file_away(settings, claimed.path, receipt, session_factory)
+    log.info("receipt %s: %s %s%s", receipt.id, display_name(name), receipt.outcome,
+             f" ({receipt.reason})" if receipt.reason else "")
+    return receipt, is_new
+
+
+def scan(session_factory, settings: Settings) -> ScanResult:
+    """One pass over the inbox: take every ready entry. Enqueueing is the caller's job (after this
+    returns, i.e. after every commit)."""
+    settings.ensure_dirs()
+    ready, waiting, rescan = find_stable(settings)
+    result = ScanResult(waiting=waiting, rescan_in=rescan)
+    for name in ready:
+        taken = take(session_factory, settings, name)
+        if taken is None:
+            continue
+        receipt, is_new = taken
+        result.receipts.append(receipt.id)
+        if is_new:
+            result.new_issue_ids.append(receipt.issue_id)
+    return result
+
+
+def reconcile_processing(session_factory, settings: Settings, now: float | None = None) -> list[str]:
+    """Finish or undo claims left in ``processing/`` by a crash, once older than
+    ``settings.processing_stale_seconds``: a claim with a committed receipt is filed away as its
+    receipt says; a claim without one goes back to the inbox to be taken again. Returns actions."""
+    now = time.time() if now is None else now
+    actions: list[str] = []
+    if not settings.processing_dir.exists():
+        return actions
+    for folder in sorted(settings.processing_dir.iterdir()):
+        if not folder.is_dir() or now - folder.stat().st_mtime < settings.processing_stale_seconds:
+            continue
+        with session_factory() as session:
+            receipt = session.exec(select(Receipt).where(Receipt.claim_id == folder.name)).first()
+        for item in list(folder.iterdir()):
+            if receipt is not None:
+                file_away(settings, item, receipt, session_factory)
+                actions.append(f"filed {item.name} as {receipt.outcome}")
+            else:
+                back = unique_path(settings.inbox_dir, item.name)
+                os.rename(item, back)
+                actions.append(f"returned {item.name} to the inbox")
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    for action in actions:
+        log.warning("reconcile: %s", action)
+    return actions
+
+
+def received_local_date(settings: Settings, received_at: datetime) -> date:
+    """The local (``settings.timezone``) calendar date of a UTC receipt time."""
+    if received_at.tzinfo is None:
+        from datetime import UTC
+
+        received_at = received_at.replace(tzinfo=UTC)
+    return received_at.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+__all__ = ["ClaimedFile", "ScanResult", "date_from_file_name", "reconcile_processing", "scan", "utcnow"]

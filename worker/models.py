@@ -1,0 +1,162 @@
+"""Database tables (SQLModel). The database is the source of truth; the broker only carries hints.
+
+Schema changes go through Alembic (``migrations/``); ``briefing migrate`` applies them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Current time in UTC as a naive datetime: every timestamp column holds naive UTC, the same on
+    SQLite and PostgreSQL (``timestamp without time zone``)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Receipt(SQLModel, table=True):
+    """One row per file dropped into the inbox, with its single final outcome.
+
+    ``outcome`` is ``accepted`` (a new Issue), ``duplicate`` (bytes already stored as ``issue_id``)
+    or ``refused`` (``reason`` says why; the file sits in ``failed/``). ``size`` is in bytes.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str
+    size: int = 0
+    sha256: str | None = Field(default=None, index=True)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+    outcome: str = Field(index=True)
+    reason: str | None = None
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True)
+    claim_id: str | None = Field(default=None, index=True)  # folder name under processing/
+    stored_path: str | None = None  # final place, relative to var_dir
+
+
+class Issue(SQLModel, table=True):
+    """A newspaper issue: the raw bytes as received (so it can be re-processed after a parser
+    upgrade) and the processing state. ``status``: pending → processing → processed | failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str
+    sha256: str = Field(unique=True, index=True)
+    size: int = 0
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    encoding: str | None = None
+    encoding_confidence: float | None = None
+    issue_date: date | None = Field(default=None, index=True)
+    issue_date_source: str | None = None
+    masthead: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None  # when the current processing attempt began
+    task_id: str | None = None  # Celery task id of the current attempt (a redelivery may resume)
+    processed_at: datetime | None = None
+    status: str = Field(default="pending", index=True)
+    error: str | None = None
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    article_count: int = 0
+
+
+class Article(SQLModel, table=True):
+    """One article of an issue, as parsed and enriched. List fields are JSON."""
+
+    __table_args__ = (UniqueConstraint("issue_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    seq: int
+    page: int | None = None
+    page_name: str | None = None
+    kind: str = "news"
+    kicker: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    title_derived: bool = False
+    byline: str | None = None
+    source: str | None = None
+    dateline: str | None = None
+    authors: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    paragraphs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    captions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    category: str = Field(default="other", index=True)
+    category_scores: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    secondary_categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    category_confirmed: bool = False
+    places: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    people: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    organizations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    figures: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    summary: str = ""
+    search_text: str = ""
+
+
+class Correction(SQLModel, table=True):
+    """A person's topic correction or confirmation for an article (who, when, old, new)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    old_category: str | None = None
+    new_category: str
+    who: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Briefing(SQLModel, table=True):
+    """A generated briefing (简报). (kind, period_start, version) is unique, so a re-run or a second
+    beat never makes the same briefing twice; ``number`` is 第N期 within (kind, year)."""
+
+    __table_args__ = (
+        UniqueConstraint("kind", "period_start", "version"),
+        UniqueConstraint("kind", "year", "number", "version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # daily | weekly | monthly
+    period_start: date
+    period_end: date  # inclusive
+    version: int = 1
+    year: int
+    number: int
+    status: str = "made"  # made | skipped
+    file_path: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    issue_count: int = 0
+    article_count: int = 0
+
+
+class Delivery(SQLModel, table=True):
+    """One delivery attempt series of a briefing over a channel (e-mail)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    briefing_id: int = Field(foreign_key="briefing.id", index=True)
+    channel: str = "email"
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    error: str | None = None
+    sent_at: datetime | None = None
+
+
+class TaskEvent(SQLModel, table=True):
+    """Task history from Celery signals: one row per state change of a task run."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(index=True)
+    name: str = Field(index=True)
+    state: str  # received | started | succeeded | failed | retried
+    at: datetime = Field(default_factory=utcnow, index=True)
+    duration: float | None = None  # seconds
+    detail: str | None = None  # short argument summary or error
+
+
+class ServiceMeta(SQLModel, table=True):
+    """Small key/value facts about the installation (e.g. the first day the service ran)."""
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,194 @@
+"""Issue processing: stored bytes → decoded text → articles → enrichment → database.
+
+Plain functions; the Celery task in ``tasks/ingest.py`` is a thin wrapper. Exactly-once rests on the
+database, not the broker: an attempt first takes the Issue with a compare-and-set on its status, so a
+duplicate message (re-queued by reconcile, or redelivered after a crash) finds nothing to do, and the
+articles are replaced in the same transaction that marks the Issue processed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, select
+
+from worker.models import Article, Issue, utcnow
+from worker.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """Result of one ``process_issue`` call: ``status`` is processed | failed | skipped."""
+
+    issue_id: int
+    status: str
+    detail: str = ""
+    articles: int = 0
+
+
+def analyse(data: bytes, file_name: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Decode, parse and enrich one issue file, with no database and no broker.
+
+    Returns ``{"decoded": DecodedText, "parsed": ParsedIssue, "enrichments": [Enrichment]}`` (one
+    Enrichment per parsed article, same order). Raises ``reading.RefusedFile`` for a file that
+    cannot be read as an issue.
+    """
+    from worker.enrich import enrich_article
+    from worker.parsing import parse_issue
+    from worker.reading import read_document
+
+    settings = settings or get_settings()
+    decoded = read_document(data, file_name, max_bytes=settings.max_file_bytes,
+                            max_uncompressed=settings.max_uncompressed_bytes)
+    parsed = parse_issue(decoded.text, file_name=file_name, headline_hints=decoded.headline_hints)
+    enrichments = [enrich_article(article) for article in parsed.articles]
+    return {"decoded": decoded, "parsed": parsed, "enrichments": enrichments}
+
+
+def article_rows(issue_id: int, parsed, enrichments) -> list[Article]:
+    """Database rows for parsed + enriched articles (search_text: headline + body, for LIKE search)."""
+    rows = []
+    for art, enr in zip(parsed.articles, enrichments, strict=True):
+        headline = " ".join(x for x in (art.kicker, art.title, art.subtitle) if x)
+        rows.append(Article(
+            issue_id=issue_id, seq=art.seq, page=art.page, page_name=art.page_name, kind=art.kind,
+            kicker=art.kicker, title=art.title, subtitle=art.subtitle, title_derived=art.title_derived,
+            byline=art.byline, source=art.source, dateline=art.dateline,
+            authors=[{"name": a.name, "role": a.role} for a in art.authors],
+            paragraphs=list(art.paragraphs), captions=list(art.captions),
+            category=enr.category, category_scores=enr.category_scores,
+            secondary_categories=enr.secondary_categories, places=enr.places, people=enr.people,
+            organizations=enr.organizations, figures=[f.to_dict() for f in enr.figures],
+            keywords=enr.keywords, summary=enr.summary,
+            search_text=headline + "\n" + "\n".join(art.paragraphs),
+        ))
+    return rows
+
+
+def start_attempt(session: Session, issue_id: int, task_id: str | None, settings: Settings) -> str | None:
+    """Take the Issue for this attempt (compare-and-set). Returns None when taken, else the reason
+    to skip: already processed, failed, being processed by another live attempt, or gone.
+
+    An Issue in ``processing`` is taken over when the same task id comes back (redelivery after a
+    crash) or the other attempt is older than the hard time limit. Each take counts an attempt; past
+    ``settings.max_attempts`` the Issue is marked failed (a poison file must not loop forever).
+    """
+    stale_before = utcnow() - timedelta(seconds=settings.task_time_limit + 30)
+    takeable = or_(
+        Issue.status == "pending",
+        (Issue.status == "processing") & ((Issue.task_id == task_id) | (Issue.started_at < stale_before)),
+    )
+    result = session.execute(
+        update(Issue).where(Issue.id == issue_id, takeable)
+        .values(status="processing", started_at=utcnow(), task_id=task_id, attempts=Issue.attempts + 1)
+    )
+    session.commit()
+    if result.rowcount == 1:
+        issue = session.get(Issue, issue_id)
+        if issue.attempts > settings.max_attempts:
+            issue.status = "failed"
+            issue.error = (f"gave up after {issue.attempts - 1} attempts that did not finish "
+                           "(the worker died or timed out each time)")
+            session.add(issue)
+            session.commit()
+            return issue.error
+        return None
+    issue = session.get(Issue, issue_id)
+    if issue is None:
+        return "no such issue"
+    return f"issue is {issue.status}"
+
+
+def process_issue(issue_id: int, task_id: str | None = None, session_factory=None,
+                  settings: Settings | None = None) -> Outcome:
+    """Process one stored Issue exactly once: decode, parse, enrich, store its articles.
+
+    Idempotent: a processed Issue is left alone; running it again (``briefing reprocess``) first
+    resets it to pending. A bad file marks the Issue failed with the reason (``briefing status``
+    shows it, ``briefing retry`` re-runs it); it never raises for bad content.
+    """
+    from worker.db import session_scope
+    from worker.reading import RefusedFile
+
+    settings = settings or get_settings()
+    session_factory = session_factory or session_scope
+    with session_factory() as session:
+        skip = start_attempt(session, issue_id, task_id, settings)
+        if skip:
+            return Outcome(issue_id, "skipped", skip)
+        issue = session.get(Issue, issue_id)
+        data, file_name, received_at = issue.raw, issue.file_name, issue.received_at
+        file_date = issue.issue_date if issue.issue_date_source == "file_name" else None
+    began = time.perf_counter()
+    try:
+        result = analyse(data, file_name, settings)
+    except RefusedFile as exc:
+        return _fail(session_factory, issue_id, exc.reason)
+    except Exception as exc:
+        log.exception("issue %s: processing failed", issue_id)
+        return _fail(session_factory, issue_id, f"{type(exc).__name__}: {exc}")
+    decoded, parsed = result["decoded"], result["parsed"]
+    rows = article_rows(issue_id, parsed, result["enrichments"])
+    from worker.inbox import received_local_date
+
+    if parsed.issue_date_source == "masthead" or file_date is None:
+        issue_date = parsed.issue_date or received_local_date(settings, received_at)
+        date_source = parsed.issue_date_source if parsed.issue_date else "received"
+    else:
+        issue_date, date_source = file_date, "file_name"
+    with session_factory() as session:
+        session.execute(delete(Article).where(Article.issue_id == issue_id))
+        session.add_all(rows)
+        issue = session.get(Issue, issue_id)
+        issue.encoding, issue.encoding_confidence = decoded.encoding, decoded.confidence
+        issue.warnings = list(decoded.warnings)
+        issue.issue_date, issue.issue_date_source = issue_date, date_source
+        issue.masthead = parsed.masthead
+        issue.status, issue.error, issue.processed_at = "processed", None, utcnow()
+        issue.article_count = len(rows)
+        session.add(issue)
+    log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
+             (time.perf_counter() - began) * 1000)
+    return Outcome(issue_id, "processed", articles=len(rows))
+
+
+def _fail(session_factory, issue_id: int, reason: str) -> Outcome:
+    with session_factory() as session:
+        issue = session.get(Issue, issue_id)
+        issue.status, issue.error = "failed", reason
+        session.add(issue)
+    log.warning("issue %s failed: %s", issue_id, reason)
+    return Outcome(issue_id, "failed", reason)
+
+
+def reset_for_rerun(session: Session, issue_ids: list[int]) -> int:
+    """Put Issues back to pending with a fresh attempt budget (``briefing retry`` / ``reprocess``).
+    Returns how many were reset."""
+    if not issue_ids:
+        return 0
+    result = session.execute(
+        update(Issue).where(Issue.id.in_(issue_ids))
+        .values(status="pending", error=None, attempts=0, task_id=None, started_at=None)
+    )
+    return result.rowcount
+
+
+def lost_issue_ids(session: Session, older_than_s: float = 600.0, settings: Settings | None = None) -> list[int]:
+    """Issues whose processing message was probably lost: pending for longer than ``older_than_s``
+    seconds, or processing past the hard time limit (their worker died). Reconcile re-queues them."""
+    settings = settings or get_settings()
+    now = utcnow()
+    pending_before = now - timedelta(seconds=older_than_s)
+    stale_before = now - timedelta(seconds=settings.task_time_limit + 30)
+    stmt = select(Issue.id).where(or_(
+        (Issue.status == "pending") & (Issue.received_at < pending_before),
+        (Issue.status == "processing") & (Issue.started_at < stale_before),
+    ))
+    return list(session.exec(stmt))

@@ -1,0 +1,146 @@
+"""What operations and admins see: ``briefing status`` and ``briefing health``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from worker.app import QUEUES
+from worker.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, utcnow
+from worker.settings import get_settings
+
+BEAT_LOCK_KEY = "redbeat::lock"
+
+
+def _local(ts: datetime | None) -> str:
+    if ts is None:
+        return ""
+    from datetime import UTC
+
+    tz = ZoneInfo(get_settings().timezone)
+    return ts.replace(tzinfo=UTC).astimezone(tz).strftime("%m-%d %H:%M:%S")
+
+
+def queue_lengths() -> dict[str, int] | None:
+    """Messages waiting per queue (Redis broker only; None otherwise or when unreachable)."""
+    url = get_settings().broker_url
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        return {q: client.llen(q) for q in QUEUES}
+    except redis.RedisError:
+        return None
+
+
+def workers_alive(timeout: float = 1.5) -> list[str] | None:
+    """Names of workers answering a ping (None when the broker is unreachable)."""
+    from worker.app import celery_app
+
+    try:
+        replies = celery_app.control.ping(timeout=timeout) or []
+    except Exception:  # noqa: BLE001
+        return None
+    return sorted(name for reply in replies for name in reply)
+
+
+def beat_alive() -> bool | None:
+    """True when a beat holds the RedBeat lock in Redis (None: not a Redis broker / unreachable)."""
+    url = get_settings().broker_url
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=2).exists(BEAT_LOCK_KEY))
+    except redis.RedisError:
+        return None
+
+
+def show_status(console: Console, limit: int = 10) -> None:
+    """Print receipts, issues (failures with reasons), briefings, task history, queues, liveness."""
+    from worker.db import session_scope
+
+    with session_scope() as s:
+        receipts = s.exec(select(Receipt).order_by(Receipt.id.desc()).limit(limit)).all()
+        counts = dict(s.exec(select(Issue.status, func.count()).group_by(Issue.status)).all())
+        failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
+                        .where(Issue.status == "failed").order_by(Issue.id.desc()).limit(limit)).all()
+        briefings = s.exec(select(Briefing).order_by(Briefing.id.desc()).limit(limit)).all()
+        events = s.exec(select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit * 2)).all()
+        watcher = s.get(ServiceMeta, "heartbeat:watcher")
+
+    t = Table(title="Receipts (newest first)")
+    for col in ("id", "received", "file", "size", "outcome", "issue / reason"):
+        t.add_column(col)
+    for r in receipts:
+        style = {"refused": "red", "duplicate": "yellow"}.get(r.outcome, "green")
+        t.add_row(str(r.id), _local(r.received_at), r.file_name, str(r.size),
+                  f"[{style}]{r.outcome}[/{style}]", r.reason or f"issue {r.issue_id}")
+    console.print(t)
+    console.print("Issues: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts
+                  else "Issues: none yet")
+    if failed:
+        t = Table(title="Failed issues (briefing retry ID | --all-failed)")
+        for col in ("id", "file", "attempts", "reason"):
+            t.add_column(col)
+        for row in failed:
+            t.add_row(str(row[0]), row[1], str(row[3]), f"[red]{row[2]}[/red]")
+        console.print(t)
+    t = Table(title="Briefings")
+    for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
+        t.add_column(col)
+    for b in briefings:
+        t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", f"{b.year}年第{b.number}期",
+                  str(b.version), str(b.article_count), b.status, b.file_path or "")
+    console.print(t)
+    t = Table(title="Task history (newest first)")
+    for col in ("time", "task", "state", "seconds", "detail"):
+        t.add_column(col)
+    for e in events:
+        t.add_row(_local(e.at), e.name.removeprefix("briefing."), e.state,
+                  f"{e.duration:.2f}" if e.duration is not None else "", (e.detail or "")[:60])
+    console.print(t)
+    q = queue_lengths()
+    console.print("Queues: " + (", ".join(f"{k} {v}" for k, v in q.items()) if q is not None
+                                else "not available (broker is not Redis or unreachable)"))
+    workers = workers_alive()
+    console.print("Workers: " + (", ".join(workers) if workers else "[red]none answering[/red]"))
+    beat = beat_alive()
+    console.print("Beat: " + {True: "running (holds the RedBeat lock)", False: "[red]not running[/red]",
+                              None: "unknown"}[beat])
+    if watcher:
+        age = (utcnow() - datetime.fromisoformat(watcher.value)).total_seconds()
+        console.print(f"Watcher: last heartbeat {age:.0f} s ago" + (" [red](stale)[/red]" if age > 90 else ""))
+    else:
+        console.print("Watcher: never ran")
+
+
+def check_health() -> list[str]:
+    """Problems found (empty list: healthy): database, broker, at least one worker."""
+    from worker.db import get_engine
+
+    problems = []
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"database unreachable: {type(exc).__name__}")
+    from worker.app import celery_app
+
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"broker unreachable: {type(exc).__name__}")
+        return problems
+    if not workers_alive():
+        problems.append("no worker answers a ping")
+    return problems
