@@ -17,11 +17,12 @@ from worker.models import Issue, Receipt
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _drop(settings, name: str, data: bytes, age: float = 5.0) -> None:
+LATER = time.time() + 3600  # scans "an hour later": every dropped file is stable by then
+
+
+def _drop(settings, name: str, data: bytes) -> None:
     path = settings.inbox_dir / name
     path.write_bytes(data)
-    past = time.time() - age
-    os.utime(path, (past, past))
 
 
 def _receipts():
@@ -47,7 +48,7 @@ def test_ignored_names():
 def test_accepted_file_is_stored_and_archived(settings):
     data = (SAMPLES / "000_251c0b359e5127ab.txt").read_bytes()
     _drop(settings, "000_251c0b359e5127ab.txt", data)
-    result = inbox.scan(session_scope, settings)
+    result = inbox.scan(session_scope, settings, LATER)
     assert len(result.receipts) == 1 and len(result.new_issue_ids) == 1
     [r] = _receipts()
     assert r.outcome == "accepted" and r.size == len(data)
@@ -63,9 +64,9 @@ def test_accepted_file_is_stored_and_archived(settings):
 def test_same_bytes_again_is_a_duplicate(settings):
     data = (SAMPLES / "000_251c0b359e5127ab.txt").read_bytes()
     _drop(settings, "a.txt", data)
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     _drop(settings, "a.txt", data)
-    result = inbox.scan(session_scope, settings)
+    result = inbox.scan(session_scope, settings, LATER)
     assert result.new_issue_ids == []
     first, second = _receipts()
     assert second.outcome == "duplicate" and second.issue_id == first.issue_id
@@ -75,7 +76,7 @@ def test_same_bytes_again_is_a_duplicate(settings):
 
 def test_png_renamed_txt_is_refused_with_reason(settings):
     _drop(settings, "photo.txt", PNG)
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     [r] = _receipts()
     assert r.outcome == "refused" and r.issue_id is None
     failed = settings.var_dir / r.stored_path
@@ -97,7 +98,7 @@ def test_directory_and_symlink_are_refused_never_followed(settings, tmp_path):
     outside.write_text("机密", encoding="utf-8")
     os.symlink(outside, settings.inbox_dir / "link.txt")
     (settings.inbox_dir / "folder").mkdir()
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     reasons = {r.file_name: r.reason for r in _receipts()}
     assert "symbolic link" in reasons["link.txt"]
     assert "directory" in reasons["folder"]
@@ -108,16 +109,16 @@ def test_directory_and_symlink_are_refused_never_followed(settings, tmp_path):
 def test_too_big_is_refused(settings, monkeypatch):
     monkeypatch.setattr(settings, "max_file_bytes", 100)
     _drop(settings, "big.txt", "工会".encode() * 100)
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     [r] = _receipts()
     assert r.outcome == "refused" and "too big" in r.reason
 
 
 def test_name_collision_in_archive_never_overwrites(settings):
     _drop(settings, "issue.txt", "第一份报纸的内容。".encode())
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     _drop(settings, "issue.txt", "第二份报纸的内容。".encode())
-    inbox.scan(session_scope, settings)
+    inbox.scan(session_scope, settings, LATER)
     a, b = _receipts()
     assert a.outcome == b.outcome == "accepted" and a.stored_path != b.stored_path
     assert (settings.var_dir / a.stored_path).read_bytes() != (settings.var_dir / b.stored_path).read_bytes()

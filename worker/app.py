@@ -19,6 +19,15 @@ QUEUES = ("inbox", "ingest", "reports")
 VISIBILITY_TIMEOUT_S = 3600
 
 
+def transport_options(broker: str) -> dict:
+    """Broker transport options: Redis's visibility timeout (above every task time limit, so a
+    long task is not redelivered while it runs); the demo's ``memory://`` transport polls, 1 s by
+    default, so it is asked to poll every 50 ms."""
+    if broker.startswith("memory://"):
+        return {"polling_interval": 0.05}
+    return {"visibility_timeout": VISIBILITY_TIMEOUT_S}
+
+
 def create_app() -> Celery:
     """Build the Celery app from settings (``BRIEFING_BROKER_URL`` etc.)."""
     settings = get_settings()
@@ -28,7 +37,7 @@ def create_app() -> Celery:
     app.conf.update(
         broker_url=broker,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+        broker_transport_options=transport_options(broker),
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -285,7 +285,7 @@ def health() -> None:
 
 @app.command()
 def demo(
-    broker: str = typer.Option("memory://", help="broker URL; default: an embedded in-process broker"),
+    broker: str = typer.Option("memory://localhost/", help="broker URL; default: an embedded in-process broker"),
     workdir: Path | None = typer.Option(None, help="use this fresh working folder (wiped first) "
                                         "instead of BRIEFING_VAR_DIR"),
 ) -> None:

@@ -26,6 +26,7 @@ import re
 import shutil
 import stat
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -73,6 +74,25 @@ def display_name(name: str | bytes) -> str:
     if isinstance(name, bytes):
         return name.decode("utf-8", "backslashreplace")
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+MAX_NAME_BYTES = 200  # leaves room under the 255-byte limit for "-2", the claim id and ".error.json"
+UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def safe_name(name: str) -> str:
+    """The name a file is stored under in archive/ or failed/: valid UTF-8 (undecodable bytes shown
+    as ``\\xNN``), NFC-normalised, no control characters or slashes, no leading dash or dot, at
+    most MAX_NAME_BYTES bytes with the extension kept. The receipt keeps the name as dropped."""
+    text = unicodedata.normalize("NFC", display_name(name))
+    text = UNSAFE_CHARS.sub("_", text).lstrip("-.") or "unnamed"
+    stem, dot, ext = text.rpartition(".")
+    if not dot or len(ext.encode()) > 16:
+        stem, ext = text, ""
+    ext = f".{ext}" if ext else ""
+    while len((stem + ext).encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + ext
 
 
 def is_ignored(name: str) -> bool:
@@ -215,7 +235,7 @@ def final_place(settings: Settings, claimed: ClaimedFile, outcome: str) -> Path:
     else:
         folder = settings.failed_dir
     folder.mkdir(parents=True, exist_ok=True)
-    return unique_path(folder, claimed.name)
+    return unique_path(folder, safe_name(claimed.name))
 
 
 def record(session: Session, settings: Settings, claimed: ClaimedFile, found: Inspection) -> tuple[Receipt, bool]:
@@ -310,11 +330,11 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     return receipt, is_new
 
 
-def scan(session_factory, settings: Settings) -> ScanResult:
-    """One pass over the inbox: take every ready entry. Enqueueing is the caller's job (after this
-    returns, i.e. after every commit)."""
+def scan(session_factory, settings: Settings, now: float | None = None) -> ScanResult:
+    """One pass over the inbox: take every ready entry (``now``: epoch seconds, for tests).
+    Enqueueing is the caller's job (after this returns, i.e. after every commit)."""
     settings.ensure_dirs()
-    ready, waiting, rescan = find_stable(settings)
+    ready, waiting, rescan = find_stable(settings, now)
     result = ScanResult(waiting=waiting, rescan_in=rescan)
     for name in ready:
         taken = take(session_factory, settings, name)

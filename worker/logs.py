@@ -26,4 +26,6 @@ def configure_logging() -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    for noisy in ("alembic", "kombu.connection"):  # migration chatter and memory:// host warnings
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured = True

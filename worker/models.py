@@ -13,9 +13,9 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Current time in UTC as a naive datetime: every timestamp column holds naive UTC, the same on
-    SQLite and PostgreSQL (``timestamp without time zone``)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Timezone-aware current time in UTC. SQLModel's UTCDateTime columns store it as
+    ``timestamptz`` on PostgreSQL and as UTC text on SQLite, and return aware UTC values."""
+    return datetime.now(UTC)
 
 
 class Receipt(SQLModel, table=True):

@@ -20,10 +20,7 @@ BEAT_LOCK_KEY = "redbeat::lock"
 def _local(ts: datetime | None) -> str:
     if ts is None:
         return ""
-    from datetime import UTC
-
-    tz = ZoneInfo(get_settings().timezone)
-    return ts.replace(tzinfo=UTC).astimezone(tz).strftime("%m-%d %H:%M:%S")
+    return ts.astimezone(ZoneInfo(get_settings().timezone)).strftime("%m-%d %H:%M:%S")
 
 
 def queue_lengths() -> dict[str, int] | None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6dc95352882c
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 03:11:23.392880
+Create Date: 2026-11-30 03:21:36.606946
 
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlmodel  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
-revision: str = "0001"
+revision: str = '0001'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -54,6 +54,8 @@ def upgrade() -> None:
     sa.Column('issue_date_source', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('masthead', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('received_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('task_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('processed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -147,11 +149,13 @@ def upgrade() -> None:
     sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('issue_id', sa.Integer(), nullable=True),
+    sa.Column('claim_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('stored_path', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['issue_id'], ['issue.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('receipt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_receipt_claim_id'), ['claim_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_receipt_issue_id'), ['issue_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_receipt_outcome'), ['outcome'], unique=False)
         batch_op.create_index(batch_op.f('ix_receipt_received_at'), ['received_at'], unique=False)
@@ -185,6 +189,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_receipt_received_at'))
         batch_op.drop_index(batch_op.f('ix_receipt_outcome'))
         batch_op.drop_index(batch_op.f('ix_receipt_issue_id'))
+        batch_op.drop_index(batch_op.f('ix_receipt_claim_id'))
 
     op.drop_table('receipt')
     with op.batch_alter_table('delivery', schema=None) as batch_op:

@@ -1,0 +1,262 @@
+"""Reading (bytes → text): real files made by the tests in every accepted encoding and format,
+and the refusals (damaged, mixed, disguised, empty, zip bomb, scanned PDF)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from worker.reading import DecodedText, RefusedFile, decode_text, read_document, sniff
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_UTF8 = ROOT / "samples" / "000_251c0b359e5127ab.txt"
+SAMPLE_GB = ROOT / "samples" / "2024-12-24_zjgrrb.txt"
+TEXT = SAMPLE_UTF8.read_text(encoding="utf-8").rstrip()  # ends with a Chinese character (。)
+TRAD = "臺灣工會舉辦職工書畫展覽，展出作品三百餘幅，吸引眾多觀眾參觀。勞動者們紛紛表示，這樣的活動豐富了業餘文化生活。"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (TEXT.encode("utf-8-sig"), "utf-8-sig"),
+        (TEXT.encode("gb18030"), "gb18030"),
+        (TEXT.encode("utf-16-le"), "utf-16-le"),
+        (TEXT.encode("utf-16-be"), "utf-16-be"),
+        (b"\xff\xfe" + TEXT.encode("utf-16-le"), "utf-16-le"),
+        (b"\xfe\xff" + TEXT.encode("utf-16-be"), "utf-16-be"),
+    ],
+    ids=["utf8", "utf8-bom", "gb18030", "utf16le-nobom", "utf16be-nobom", "utf16le-bom", "utf16be-bom"],
+)
+def test_reencoded_sample_decodes_exactly(data: bytes, encoding: str) -> None:
+    d = decode_text(data)
+    assert d.encoding == encoding
+    assert d.text == TEXT
+    assert d.warnings == []
+    assert 0.85 <= d.confidence <= 1.0
+
+
+def test_real_gb18030_crlf_sample() -> None:
+    d = read_document(SAMPLE_GB.read_bytes(), SAMPLE_GB.name)
+    assert d.encoding == "gb18030"
+    assert "\r" not in d.text
+    assert d.text.splitlines()[0] == "浙江工人日报"
+    assert "推动建章立制" in d.text
+
+
+def test_crlf_and_cr_line_ends_become_lf() -> None:
+    d = decode_text("第一行。\r\n第二行。\r第三行。".encode("gb18030"))
+    assert d.text == "第一行。\n第二行。\n第三行。"
+
+
+def test_nul_formfeed_zero_width_removed() -> None:
+    d = decode_text("工会\u200b新闻\x0c报道\ufeff内容。".encode())
+    assert d.text == "工会新闻报道内容。"
+
+
+def test_big5_traditional_sentence() -> None:
+    d = decode_text(TRAD.encode("big5"))
+    assert d.encoding == "big5"
+    assert d.text == TRAD
+    assert d.confidence < 0.95  # flagged as a guess
+
+
+def test_truncated_gb18030_drops_last_character_with_warning() -> None:
+    data = TEXT.encode("gb18030")[:-1]  # cut inside the final 。
+    d = decode_text(data)
+    assert d.encoding == "gb18030"
+    assert d.text == TEXT[:-1]
+    assert len(d.warnings) == 1 and "truncated" in d.warnings[0]
+
+
+def test_truncated_utf8_drops_last_character_with_warning() -> None:
+    d = decode_text(TEXT.encode("utf-8")[:-2])
+    assert d.text == TEXT[:-1]
+    assert "truncated" in d.warnings[0]
+
+
+def test_mixed_encodings_refused_with_offset() -> None:
+    half = len(TEXT) // 2
+    data = TEXT[:half].encode("utf-8") + TEXT[half:].encode("gb18030")
+    with pytest.raises(RefusedFile) as exc:
+        decode_text(data)
+    assert "offset" in exc.value.reason
+    assert "undecodable" in exc.value.reason
+
+
+def test_binary_garbage_refused() -> None:
+    data = bytes(range(128, 256)) * 50
+    with pytest.raises(RefusedFile):
+        decode_text(data)
+
+
+def test_empty_and_whitespace_files_refused() -> None:
+    for data in (b"", b"   \r\n\t\n"):
+        with pytest.raises(RefusedFile) as exc:
+            read_document(data, "issue.txt")
+        assert exc.value.reason == "empty file"
+
+
+def test_not_chinese_refused() -> None:
+    with pytest.raises(RefusedFile) as exc:
+        decode_text(b"This is an English newsletter with no Chinese at all.\n" * 20)
+    assert exc.value.reason.startswith("not Chinese")
+
+
+def test_png_renamed_txt_refused() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+    assert "PNG" in sniff("issue.txt", png)
+    with pytest.raises(RefusedFile) as exc:
+        read_document(png, "issue.txt")
+    assert "does not match content" in exc.value.reason
+
+
+@pytest.mark.parametrize("name", ["a.doc", "a.docm", "a.xlsx", "a.jpg", "a.zip", "a.exe", "a.rar"])
+def test_sniff_refuses_types_we_do_not_read(name: str) -> None:
+    reason = sniff(name, "工会新闻".encode())
+    assert reason is not None and "unsupported file type" in reason
+
+
+def test_sniff_accepts_text_docx_pdf() -> None:
+    assert sniff("issue.txt", "工会".encode()) is None
+    assert sniff("issue", "工会".encode("gb18030")) is None
+    assert sniff("issue.TXT", TEXT.encode("utf-16-le")[:8192]) is None
+    assert sniff("issue.docx", b"PK\x03\x04rest") is None
+    assert sniff("issue.pdf", b"%PDF-1.7\n") is None
+
+
+def test_sniff_extension_content_mismatch() -> None:
+    assert "not a zip" in sniff("issue.docx", "工会新闻".encode())
+    assert "OLE" in sniff("issue.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    assert "%PDF" in sniff("issue.pdf", "工会新闻".encode())
+    assert "PDF" in sniff("issue.txt", b"%PDF-1.4\n")
+
+
+def test_too_big_refused() -> None:
+    with pytest.raises(RefusedFile) as exc:
+        read_document("工会".encode() * 100, "issue.txt", max_bytes=100)
+    assert "too big" in exc.value.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# .docx
+# ---------------------------------------------------------------------------------------------
+def _docx_bytes() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("全省职工技能大赛开幕", level=1)
+    document.add_paragraph("本报讯 记者王小明报道 3月4日，全省职工技能大赛在杭州开幕。")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "工种"
+    table.cell(0, 1).text = "人数"
+    table.cell(1, 0).text = "电工"
+    table.cell(1, 1).text = "120人"
+    p = document.add_paragraph()
+    p.add_run("工会送温暖").bold = True
+    document.add_paragraph("活动共慰问困难职工120户。")
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_paragraphs_tables_and_headline_hints() -> None:
+    d = read_document(_docx_bytes(), "issue.docx")
+    lines = d.text.split("\n")
+    assert lines[0] == "全省职工技能大赛开幕"
+    assert lines[1].startswith("本报讯 记者王小明报道")
+    assert lines[2:6] == ["工种", "人数", "电工", "120人"]  # table in document order
+    assert lines[6] == "工会送温暖"
+    assert d.headline_hints == {0, 6}  # heading style and short bold line
+    assert d.encoding == "docx"
+
+
+def test_docx_zip_bomb_refused() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("word/document.xml", "<w:document/>")
+        zf.writestr("word/media/huge.bin", b"\x00" * (50 * 1024 * 1024))
+    data = buf.getvalue()
+    assert len(data) < 1024 * 1024
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "bomb.docx")
+    assert "zip bomb" in exc.value.reason
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "bomb.docx", max_uncompressed=10 * 1024 * 1024)
+    assert "would expand to" in exc.value.reason
+
+
+def test_docx_that_is_not_a_docx_refused() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("hello.txt", "工会")
+    with pytest.raises(RefusedFile) as exc:
+        read_document(buf.getvalue(), "x.docx")
+    assert "word/document.xml" in exc.value.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# .pdf (made with matplotlib and a system CJK font)
+# ---------------------------------------------------------------------------------------------
+def _cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    for path in font_manager.findSystemFonts():
+        if "cjk" in path.lower() or "wqy" in path.lower() or "droidsansfallback" in path.lower():
+            return path
+    return None
+
+
+def _pdf(lines: list[str]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    matplotlib.rcParams["pdf.fonttype"] = 42
+    fig = Figure(figsize=(6, 4))
+    font = _cjk_font()
+    props = font_manager.FontProperties(fname=font) if font else None
+    for k, line in enumerate(lines):
+        fig.text(0.05, 0.85 - 0.12 * k, line, fontproperties=props, fontsize=12)
+    if not lines:
+        fig.add_artist(Rectangle((0.1, 0.1), 0.5, 0.5))  # a "scan": graphics, no text
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf")
+    return buf.getvalue()
+
+
+@pytest.mark.skipif(_cjk_font() is None, reason="no CJK font installed (fonts-noto-cjk)")
+def test_pdf_with_text_layer() -> None:
+    data = _pdf(["全省工会经费审查工作会议在杭州召开", "本报讯 记者周晓岚报道 12月23日，会议召开。"])
+    d = read_document(data, "issue.pdf")
+    assert d.encoding == "pdf"
+    assert d.text.split("\n") == ["全省工会经费审查工作会议在杭州召开", "本报讯 记者周晓岚报道 12月23日，会议召开。"]
+
+
+def test_pdf_without_text_layer_refused() -> None:
+    with pytest.raises(RefusedFile) as exc:
+        read_document(_pdf([]), "scan.pdf")
+    assert exc.value.reason.startswith("no text layer, OCR not supported")
+
+
+def test_decoded_text_shape() -> None:
+    d = read_document("标题\n正文内容。".encode(), "a.md")
+    assert isinstance(d, DecodedText)
+    assert d.headline_hints == set()
+    assert d.text == "标题\n正文内容。"
+
+
+def test_html_headings_become_hints() -> None:
+    html = "<html><body><h1>工会新闻标题</h1><p>本报讯 记者王明报道 正文内容。</p></body></html>"
+    d = read_document(html.encode(), "a.html")
+    lines = d.text.split("\n")
+    hinted = [lines[i] for i in sorted(d.headline_hints)]
+    assert hinted == ["工会新闻标题"]
+    assert "本报讯 记者王明报道 正文内容。" in lines

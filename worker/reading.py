@@ -1,0 +1,574 @@
+"""Bytes → text: decode an issue file (plain text, .docx, .pdf, optional .md/.html).
+
+Public API: :class:`RefusedFile`, :func:`sniff`, :class:`DecodedText`, :func:`read_document`,
+:func:`decode_text`. Everything here is pure (no file-system access): callers pass bytes.
+
+Encoding detection order for plain text (issue tracker "Reading"): BOM → UTF-16 without BOM (NUL
+pattern) → strict UTF-8 → strict GB18030 (checked for Big5 that happens to be valid GBK) →
+charset-normalizer on the whole file. Text is then cleaned: CRLF/CR → LF, NUL, form feed and
+zero-width characters removed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+#: A zip member whose uncompressed/compressed ratio is above this (and bigger than 1 MiB) is a bomb.
+MAX_COMPRESSION_RATIO = 100
+#: Refuse when more than this share of characters cannot be decoded.
+MAX_BAD_SHARE = 0.005
+
+TEXT_EXTS = {"", ".txt", ".text", ".md", ".markdown", ".html", ".htm"}
+ACCEPTED_EXTS = TEXT_EXTS | {".docx", ".pdf"}
+_REFUSED_EXTS = {
+    ".doc": "legacy Word .doc is not read (save it as .docx)",
+    ".docm": "macro-enabled Word .docm is not read",
+    ".dot": "Word template is not read", ".dotx": "Word template is not read",
+    ".dotm": "Word template is not read", ".rtf": "RTF is not read (save it as .docx or .txt)",
+    ".wps": "WPS document is not read (save it as .docx)", ".odt": "OpenDocument text is not read",
+    ".xls": "spreadsheets are not read", ".xlsx": "spreadsheets are not read",
+    ".xlsm": "spreadsheets are not read", ".csv": "spreadsheets are not read",
+    ".ppt": "presentations are not read", ".pptx": "presentations are not read",
+}
+_IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".svg", ".ico"}
+_ARCHIVE_EXTS = {".zip", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".zst", ".lz", ".cab", ".iso"}
+_EXEC_EXTS = {".exe", ".dll", ".so", ".bin", ".msi", ".dmg", ".apk", ".jar", ".sh", ".bat", ".cmd", ".com",
+              ".ps1", ".scr", ".elf", ".app", ".deb", ".rpm", ".pyc"}
+
+# (magic prefix, description). Checked on every file.
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a zip container (docx/xlsx/zip)"), (b"PK\x05\x06", "an empty zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Office (OLE) file such as .doc/.xls"),
+    (b"Rar!\x1a\x07", "a RAR archive"), (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"), (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"\x7fELF", "an ELF executable"), (b"MZ", "a Windows executable"),
+    (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"), (b"{\\rtf", "an RTF document"),
+    (b"\xca\xfe\xba\xbe", "a Java class / Mach-O binary"), (b"\xcf\xfa\xed\xfe", "a Mach-O executable"),
+)
+
+_ZERO_WIDTH = re.compile("[\x00\x0c\u200b\u200c\u200d\u2060\ufeff\u180e]")
+_NEWLINES = re.compile(r"\r\n|\r|\u2028|\u2029|\x85")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ODD = re.compile("[\u3040-\u30ff\u0370-\u03ff\u0400-\u04ff\ue000-\uf8ff\u2500-\u257f\u3100-\u312f]")
+
+
+class RefusedFile(Exception):
+    """A file that cannot or must not be read. ``reason`` is a human-readable sentence for
+    operations (shown by ``briefing status``), e.g. ``"empty file"``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class DecodedText:
+    """Decoded issue text.
+
+    ``text``: the text with ``\\n`` line ends; ``encoding``: codec name (``utf-8``, ``utf-8-sig``,
+    ``gb18030``, ``utf-16-le`` …, or ``docx``/``pdf``/``html`` for container formats);
+    ``confidence``: 0–1; ``warnings``: things an operator may want to know (truncation, replaced
+    characters); ``headline_hints``: 0-based line indexes in ``text`` the source marked as headlines.
+    """
+
+    text: str
+    encoding: str
+    confidence: float
+    warnings: list[str] = field(default_factory=list)
+    headline_hints: set[int] = field(default_factory=set)
+
+
+def _ext(file_name: str) -> str:
+    name = (file_name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    if "." not in name.lstrip("."):
+        return ""
+    return "." + name.rsplit(".", 1)[-1].lower()
+
+
+def _magic(head: bytes) -> str | None:
+    for sig, what in _MAGIC:
+        if head.startswith(sig):
+            if sig == b"MZ" and b"\x00" not in head[:512]:
+                continue  # "MZ…" text is possible; an executable has NULs in its header
+            if sig == b"BZh" and not head[3:4].isdigit():
+                continue
+            return what
+    if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return "a RIFF media file"
+    return None
+
+
+def _looks_utf16(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when NUL bytes sit on one parity only (ASCII in UTF-16)."""
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    total = even + odd
+    # ASCII (newlines, digits) puts NULs on one parity; a few Han like U+4E00 put one on the other.
+    if odd >= 0.8 * total and odd >= 2:
+        return "utf-16-le"
+    if even >= 0.8 * total and even >= 2:
+        return "utf-16-be"
+    return None
+
+
+def sniff(file_name: str, head: bytes) -> str | None:
+    """Quick check of a file claimed from the inbox.
+
+    Args:
+        file_name: the file's name (only its extension is used).
+        head: the first bytes of the file (about 8 KiB is enough).
+
+    Returns:
+        None when the file may be read, else the refusal reason (str). Refused: types we do not
+        read (.doc, .docm, spreadsheets, images, archives, executables, unknown extensions) and
+        extension/content mismatches (a PNG renamed .txt, a .docx that is not a zip, a .pdf that
+        does not start with ``%PDF``). Never raises.
+    """
+    ext = _ext(file_name)
+    if ext in _REFUSED_EXTS:
+        return f"unsupported file type {ext}: {_REFUSED_EXTS[ext]}"
+    if ext in _IMAGE_EXTS:
+        return f"unsupported file type {ext}: images are not read (OCR not supported)"
+    if ext in _ARCHIVE_EXTS:
+        return f"unsupported file type {ext}: archives are not unpacked"
+    if ext in _EXEC_EXTS:
+        return f"unsupported file type {ext}: executables and binaries are not read"
+    if ext not in ACCEPTED_EXTS:
+        return f"unsupported file type {ext}: accepted are .txt, .docx, .pdf, .md, .html"
+    if not head:
+        return "empty file"
+    what = _magic(head)
+    if ext == ".docx":
+        if head.startswith(b"PK\x03\x04"):
+            return None
+        if what:
+            return f"extension .docx does not match content: the file is {what}"
+        return "extension .docx does not match content: not a zip container"
+    if ext == ".pdf":
+        if b"%PDF" in head[:1024]:
+            return None
+        if what:
+            return f"extension .pdf does not match content: the file is {what}"
+        return "extension .pdf does not match content: it does not start with %PDF"
+    # text-like extensions
+    if what:
+        return f"extension {ext or '(none)'} does not match content: the file is {what}"
+    if b"\x00" in head and not _looks_utf16(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f"extension {ext or '(none)'} does not match content: binary data (NUL bytes), not text"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Plain text
+# --------------------------------------------------------------------------------------------
+def _clean(text: str) -> str:
+    text = _NEWLINES.sub("\n", text)
+    return _ZERO_WIDTH.sub("", text)
+
+
+def _check_chinese(text: str) -> None:
+    stripped = "".join(text.split())
+    if not stripped:
+        raise RefusedFile("empty file")
+    han = len(_HAN.findall(stripped))
+    if han < 2 or han < 0.2 * len(stripped):
+        raise RefusedFile(f"not Chinese text: {han} Chinese characters in {len(stripped)} "
+                          "non-space characters")
+
+
+def _decode_truncated(data: bytes, enc: str) -> tuple[str, str | None] | None:
+    """Strict decode; a sequence cut at the very end is dropped with a warning. None = not this enc."""
+    try:
+        return data.decode(enc), None
+    except UnicodeDecodeError as exc:
+        # An error in the last 3 bytes caused by running out of input: a cut last character.
+        dec = codecs.getincrementaldecoder(enc)()
+        try:
+            text = dec.decode(data, final=False)
+        except UnicodeDecodeError:
+            return None
+        pending = len(data) - exc.start if exc.start < len(data) else 0
+        if 0 < pending <= 3:
+            return text, (f"file truncated: the last {pending} byte(s) at offset {exc.start} are an "
+                          f"incomplete {enc} character and were dropped")
+        return None
+
+
+def _odd_share(text: str) -> float:
+    """Share of non-ASCII characters that look like mis-decoding (kana, Greek, Cyrillic, box
+    drawing, private use) — high for Big5 bytes decoded as GB18030."""
+    non_ascii = len(_NON_ASCII.findall(text[:200000]))
+    if not non_ascii:
+        return 0.0
+    return len(_ODD.findall(text[:200000])) / non_ascii
+
+
+def _gb_rare_share(text: str) -> float:
+    """Share (by occurrences) of Han characters that are outside GB2312 (rare in simplified text)."""
+    counts = Counter(text)
+    counts = {ch: n for ch, n in counts.items() if ch >= "\u3400"}
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    rare = 0
+    for ch, n in counts.items():
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += n
+    return rare / total
+
+
+def _first_bad(data: bytes, enc: str) -> int:
+    try:
+        data.decode(enc)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    except LookupError:
+        return 0
+    return -1
+
+
+def decode_text(data: bytes) -> DecodedText:
+    """Decode plain-text bytes.
+
+    Args:
+        data: the whole file (bytes; never a truncated prefix: detection looks at all of it).
+
+    Returns:
+        DecodedText (headline_hints empty). ``confidence`` is 1.0 for a BOM, 0.99 strict UTF-8,
+        0.95 strict GB18030 (0.8 when it had to be told apart from Big5), ≈ 1 − chaos for
+        charset-normalizer guesses.
+
+    Raises:
+        RefusedFile: "empty file"; more than 0.5 % undecodable characters (reason names the first
+        bad byte offset); no encoding found; text that is not Chinese.
+    """
+    if not data.strip(b" \t\r\n\x00\x0c"):
+        raise RefusedFile("empty file")
+    warnings: list[str] = []
+    text: str | None = None
+    enc = ""
+    conf = 0.0
+    boms = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+            (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+            (codecs.BOM_UTF16_BE, "utf-16-be"))
+    for bom, name in boms:
+        if data.startswith(bom):
+            body = data[len(bom):] if name != "utf-8-sig" else data
+            codec = name if name != "utf-8-sig" else "utf-8-sig"
+            r = _decode_truncated(body, codec)
+            if r is None:
+                raise RefusedFile(f"file has a {name} byte-order mark but is not valid {name}: first bad "
+                                  f"byte at offset {_first_bad(body, codec) + (len(data) - len(body))}")
+            text, w = r
+            enc, conf = name, 1.0
+            if w:
+                warnings.append(w)
+            break
+    if text is None:
+        u16 = _looks_utf16(data[:65536])
+        if u16:
+            r = _decode_truncated(data, u16)
+            if r is not None:
+                text, w = r
+                enc, conf = u16, 0.9
+                if w:
+                    warnings.append(w)
+    if text is None:
+        r = _decode_truncated(data, "utf-8")
+        if r is not None:
+            text, w = r
+            enc, conf = "utf-8", 0.99
+            if w:
+                warnings.append(w)
+    if text is None:
+        r = _decode_truncated(data, "gb18030")
+        if r is not None:
+            text, w = r
+            enc, conf = "gb18030", 0.95
+            if w:
+                warnings.append(w)
+            # Big5 bytes are (almost always) valid GBK: check the result looks like simplified text.
+            if _gb_rare_share(text) > 0.2 or (_odd_share(text) > 0.05 and _gb_rare_share(text) > 0.05):
+                try:
+                    alt = data.decode("big5hkscs")
+                except UnicodeDecodeError:
+                    alt = None
+                if alt is not None and _odd_share(alt) < _odd_share(text) + 1e-9 \
+                        and _gb_rare_share_big5(alt) <= _gb_rare_share(text):
+                    text, enc, conf = alt, "big5", 0.8
+                    warnings.append("decoded as Big5 (bytes are also valid GB18030, which gave unlikely "
+                                    "characters)")
+                else:
+                    conf = 0.7
+    if text is None:
+        text, enc, conf = _decode_guess(data, warnings)
+    text = _clean(text)
+    if not text.strip():
+        raise RefusedFile("empty file")
+    try:
+        _check_chinese(text)
+    except RefusedFile:
+        # UTF-16 without BOM and without ASCII has no NULs: last try before refusing.
+        if len(data) % 2 == 0 and enc not in ("utf-16-le", "utf-16-be"):
+            for cand in ("utf-16-le", "utf-16-be"):
+                try:
+                    alt = _clean(data.decode(cand))
+                except UnicodeDecodeError:
+                    continue
+                s = "".join(alt.split())
+                # real Chinese prose has full-width 。/， (bytes ≥ 0x80 that ASCII never produces)
+                if s and len(_HAN.findall(s)) >= 0.6 * len(s) and ("。" in s or "，" in s):
+                    return DecodedText(alt, cand, 0.6, [*warnings, "UTF-16 without BOM or ASCII"], set())
+        raise
+    return DecodedText(text, enc, conf, warnings, set())
+
+
+def _gb_rare_share_big5(text: str) -> float:
+    """For a Big5 candidate: share of Han characters that are not traditional/common (not
+    encodable in Big5 would be impossible, so measure kana etc. instead)."""
+    return _odd_share(text)
+
+
+def _decode_guess(data: bytes, warnings: list[str]) -> tuple[str, str, float]:
+    """Neither strict UTF-8 nor strict GB18030: ask charset-normalizer (whole file), then refuse if
+    more than 0.5 % of characters are undecodable in the chosen encoding."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    candidates = []
+    if best is not None:
+        candidates.append((best.encoding, max(0.0, 1.0 - float(best.chaos))))
+    # Mixed / damaged Chinese files: measure our two main encodings too.
+    candidates += [("utf-8", 0.5), ("gb18030", 0.5)]
+    scored = []
+    for enc, conf in candidates:
+        try:
+            text = data.decode(enc, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        scored.append((bad / max(1, len(text)), enc, conf, text, bad))
+    if not scored:
+        raise RefusedFile("cannot detect the text encoding")
+    share, enc, conf, text, bad = min(scored, key=lambda x: (x[0], -x[2]))
+    first = _first_bad(data, enc)
+    if share > MAX_BAD_SHARE:
+        raise RefusedFile(
+            f"undecodable: {bad} of {len(text)} characters ({share:.1%}) are not valid {enc} "
+            f"(mixed encodings or binary data); first bad byte at offset {first}")
+    if bad:
+        warnings.append(f"{bad} undecodable character(s) replaced with U+FFFD; first bad byte at offset {first}")
+    return text, enc, round(conf * (1 - share), 3)
+
+
+# --------------------------------------------------------------------------------------------
+# Containers
+# --------------------------------------------------------------------------------------------
+def _zip_guard(data: bytes, max_uncompressed: int) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise RefusedFile(f"not a valid .docx (broken zip container: {exc})") from exc
+    with zf:
+        infos = zf.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > max_uncompressed:
+            raise RefusedFile(f"zip bomb guard: .docx would expand to {total} bytes, limit "
+                              f"{max_uncompressed} bytes")
+        for i in infos:
+            if i.file_size > 1024 * 1024 and i.file_size > MAX_COMPRESSION_RATIO * max(1, i.compress_size):
+                raise RefusedFile(
+                    f"zip bomb guard: member {i.filename} expands {i.file_size // max(1, i.compress_size)}x "
+                    f"({i.compress_size} → {i.file_size} bytes), limit {MAX_COMPRESSION_RATIO}x")
+        names = {i.filename for i in infos}
+        if "word/document.xml" not in names:
+            raise RefusedFile("not a valid .docx: no word/document.xml (maybe another Office format)")
+
+
+def _read_docx(data: bytes, max_uncompressed: int) -> DecodedText:
+    _zip_guard(data, max_uncompressed)
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise RefusedFile(f"not a valid .docx: {type(exc).__name__}: {exc}") from exc
+    lines: list[str] = []
+    hints: set[int] = set()
+
+    def para(p) -> None:
+        t = _clean(p.text)
+        for k, part in enumerate(t.split("\n")):
+            style = (p.style.name if p.style is not None else "") or ""
+            runs = [r for r in p.runs if r.text.strip()]
+            bold = bool(runs) and all(r.bold or (r.style is not None and r.style.font.bold) for r in runs)
+            if part.strip() and k == 0 and (
+                    style.lower().startswith(("heading", "title", "subtitle")) or "标题" in style
+                    or (bold and len(part.strip()) <= 40)):
+                hints.add(len(lines))
+            lines.append(part)
+
+    def table(tb) -> None:
+        for row in tb.rows:
+            seen = set()
+            for cell in row.cells:
+                if id(cell._tc) in seen:  # merged cells repeat
+                    continue
+                seen.add(id(cell._tc))
+                for block in cell._tc.iterchildren():
+                    tag = block.tag.rsplit("}", 1)[-1]
+                    if tag == "p":
+                        para(Paragraph(block, cell))
+                    elif tag == "tbl":
+                        table(Table(block, cell))
+
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            para(Paragraph(block, document))
+        elif tag == "tbl":
+            table(Table(block, document))
+    text = "\n".join(lines)
+    if not text.strip():
+        raise RefusedFile("empty file (the .docx has no text)")
+    _check_chinese(text)
+    return DecodedText(text, "docx", 1.0, [], hints)
+
+
+def _read_pdf(data: bytes) -> DecodedText:
+    try:
+        import pdfplumber
+
+        pages: list[str] = []
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            n_pages = len(pdf.pages)
+            for page in pdf.pages:
+                pages.append(page.extract_text() or "")
+    except RefusedFile:
+        raise
+    except Exception as exc:
+        raise RefusedFile(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
+    text = _clean("\n".join(pages))
+    if len("".join(text.split())) < 10:
+        raise RefusedFile("no text layer, OCR not supported"
+                          f" ({n_pages} page(s), {len(''.join(text.split()))} characters of text)")
+    _check_chinese(text)
+    return DecodedText(text, "pdf", 0.9, [], set())
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "title", "section",
+               "article", "header", "footer", "table", "blockquote", "pre", "hr"}
+
+
+def _read_html(data: bytes) -> DecodedText:
+    from html.parser import HTMLParser
+
+    dec = decode_text_raw(data)
+
+    class P(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.lines: list[str] = [""]
+            self.hints: set[int] = set()
+            self.skip = 0
+            self.head = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self.skip += 1
+            if tag in _BLOCK_TAGS:
+                self.lines.append("")
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                self.head += 1
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style") and self.skip:
+                self.skip -= 1
+            if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and self.head:
+                self.head -= 1
+            if tag in _BLOCK_TAGS:
+                self.lines.append("")
+
+        def handle_data(self, d):
+            if self.skip:
+                return
+            parts = d.split("\n")
+            for k, part in enumerate(parts):
+                if k:
+                    self.lines.append("")
+                self.lines[-1] += part
+                if self.head and part.strip():
+                    self.hints.add(len(self.lines) - 1)
+
+    p = P()
+    p.feed(dec.text)
+    p.close()
+    text = "\n".join(p.lines)
+    _check_chinese(text)
+    return DecodedText(text, f"html/{dec.encoding}", dec.confidence, dec.warnings, p.hints)
+
+
+def decode_text_raw(data: bytes) -> DecodedText:
+    """:func:`decode_text` without the "is Chinese" check (used for HTML, whose tags are ASCII)."""
+    try:
+        return decode_text(data)
+    except RefusedFile as exc:
+        if not exc.reason.startswith("not Chinese"):
+            raise
+        text = _clean(data.decode("utf-8", errors="replace"))
+        return DecodedText(text, "utf-8", 0.5, ["decoded as UTF-8 for markup"], set())
+
+
+def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
+                  max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedText:
+    """Read one issue file of any accepted format.
+
+    Args:
+        data: the whole file content (bytes).
+        file_name: the file's name; its extension chooses the reader (.txt/.text/none/.md → plain
+            text, .docx → python-docx, .pdf → pdfplumber, .html/.htm → tags stripped).
+        max_bytes: refuse files larger than this many bytes (default 20 MiB).
+        max_uncompressed: for .docx, refuse when the zip members' declared sizes sum to more than this
+            many bytes (checked before extracting; absurd compression ratios are refused too).
+
+    Returns:
+        DecodedText; for .docx ``headline_hints`` holds the lines in a heading style or all bold and
+        ≤ 40 characters, tables come out cell by cell in document order.
+
+    Raises:
+        RefusedFile: type not read, extension/content mismatch, too big, zip bomb, empty, not
+            Chinese, undecodable, or a PDF without text layer ("no text layer, OCR not supported").
+    """
+    if len(data) > max_bytes:
+        raise RefusedFile(f"file too big: {len(data)} bytes, limit {max_bytes} bytes")
+    if not data:
+        raise RefusedFile("empty file")
+    reason = sniff(file_name, data[:8192])
+    if reason:
+        raise RefusedFile(reason)
+    ext = _ext(file_name)
+    if ext == ".docx":
+        return _read_docx(data, max_uncompressed)
+    if ext == ".pdf":
+        return _read_pdf(data)
+    if ext in (".html", ".htm"):
+        return _read_html(data)
+    return decode_text(data)
