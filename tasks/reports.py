@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from worker.app import celery_app
 
@@ -12,12 +12,11 @@ def make_due_briefings(kind: str) -> list[int]:
     """Make every briefing of ``kind`` that is due and not yet made (oldest first), then queue
     their delivery. Safe to run twice: (kind, period, version) is unique."""
     from worker.briefing import make_due_briefings as make_due
-
     from worker.db import session_scope
 
     with session_scope() as session:
-        made = make_due(session, kind, now=None)
-        ids = [b.id for b in made]
+        made = make_due(session, kind, now=datetime.now(UTC))
+        ids = [b.id for b in made if b.status == "made"]
     for briefing_id in ids:
         deliver_briefing.delay(briefing_id)
     return ids
@@ -27,7 +26,6 @@ def make_due_briefings(kind: str) -> list[int]:
 def make_briefing(kind: str, day: str, force: bool = False) -> int | None:
     """Make the briefing of ``kind`` for the period containing ``day`` (ISO date)."""
     from worker.briefing import make_briefing as make
-
     from worker.db import session_scope
     from worker.periods import period_containing
 

@@ -35,8 +35,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: WAL switch may wait
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
@@ -49,6 +49,18 @@ def make_engine(url: str) -> Engine:
 def get_engine() -> Engine:
     """The process-wide engine for the configured database (one pool per process)."""
     return make_engine(get_settings().db_url)
+
+
+def _forget_parent_pool() -> None:
+    """In a forked child (Celery's prefork pool replaces a dead child by forking the main process,
+    which has used the database for task events): never reuse the parent's pooled connections — two
+    processes on one PostgreSQL socket corrupt each other's conversation. ``close=False`` leaves the
+    parent's sockets alone; the child opens its own."""
+    if get_engine.cache_info().currsize:
+        get_engine().dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_pool)
 
 
 @contextmanager
@@ -72,3 +84,30 @@ def migrate(url: str | None = None) -> None:
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url or get_settings().db_url)
     command.upgrade(cfg, "head")
+    record_first_run(url)
+
+
+def record_first_run(url: str | None = None) -> None:
+    """Remember the first day (local time zone) the service ran, once: ServiceMeta ``first_run``.
+    Briefings start from it unless ``BRIEFING_SCHEDULE_START`` says otherwise, so loading old
+    issues never floods old briefings."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.exc import IntegrityError
+
+    from worker.models import ServiceMeta
+
+    settings = get_settings()
+    engine = make_engine(url) if url else get_engine()
+    today = datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+    try:
+        with Session(engine) as session:
+            if session.get(ServiceMeta, "first_run") is None:
+                session.add(ServiceMeta(key="first_run", value=today))
+                session.commit()
+    except IntegrityError:
+        pass  # another process recorded it first
+    finally:
+        if url:
+            engine.dispose()

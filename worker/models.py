@@ -122,7 +122,7 @@ class Briefing(SQLModel, table=True):
     period_end: date  # inclusive
     version: int = 1
     year: int
-    number: int
+    number: int | None = None  # 第N期; None for a skipped (empty) period, which takes no number
     status: str = "made"  # made | skipped
     file_path: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -23,14 +23,11 @@ def load_schedule_config(path: Path | None = None) -> dict[str, Any]:
 
 
 def parse_crontab(expr: str) -> crontab:
-    """``"30 7 * * *"`` (minute hour day_of_week day_of_month month_of_year, Celery's field
-    order) → a Celery ``crontab``. Raises ValueError on a malformed expression."""
-    fields = expr.split()
-    if len(fields) != 5:
+    """``"0 8 * * 1"`` in Unix cron field order (minute hour day-of-month month day-of-week, as in
+    crontab(5)) → a Celery ``crontab`` via ``crontab.from_string``. Raises ValueError when malformed."""
+    if len(expr.split()) != 5:
         raise ValueError(f"crontab needs 5 fields, got {expr!r}")
-    minute, hour, day_of_week, day_of_month, month_of_year = fields
-    return crontab(minute=minute, hour=hour, day_of_week=day_of_week,
-                   day_of_month=day_of_month, month_of_year=month_of_year)
+    return crontab.from_string(expr)
 
 
 def _every(entry: dict[str, Any]) -> Any:

@@ -95,7 +95,7 @@ def show_status(console: Console, limit: int = 10) -> None:
     for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
         t.add_column(col)
     for b in briefings:
-        t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", f"{b.year}年第{b.number}期",
+        t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", f"{b.year}年第{b.number}期" if b.number else "—",
                   str(b.version), str(b.article_count), b.status, b.file_path or "")
     console.print(t)
     t = Table(title="Task history (newest first)")

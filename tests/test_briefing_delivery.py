@@ -1,0 +1,158 @@
+"""Delivery: outbox writes, e-mail through a real local SMTP server (aiosmtpd), Delivery rows,
+and LibreOffice discovery. No mocks."""
+
+from __future__ import annotations
+
+import email
+import smtplib
+import socket
+import time
+from datetime import date
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from pydantic import SecretStr
+from sqlmodel import Session, SQLModel, select
+
+from worker.db import make_engine
+from worker.delivery import (
+    DOCX_MIME,
+    convert_to_pdf,
+    deliver_email,
+    outbox_name,
+    soffice_binary,
+    write_atomic,
+)
+from worker.models import Briefing, Delivery
+from worker.render import render, synthetic_content
+from worker.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Collect:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content
+                              or envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp():
+    handler = Collect()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture()
+def made(tmp_path):
+    """A Briefing row with a real rendered .docx in a temp outbox."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}")
+    SQLModel.metadata.create_all(engine)
+    content = synthetic_content(5, "daily", start=date(2024, 12, 24))
+    name = outbox_name("工会信息简报", "daily", "日报", 2024, 52, date(2024, 12, 24), date(2024, 12, 24))
+    path = write_atomic(tmp_path / "outbox" / name, render(content))
+    with Session(engine, expire_on_commit=False) as session:
+        b = Briefing(kind="daily", period_start=date(2024, 12, 24), period_end=date(2024, 12, 24),
+                     year=2024, number=52, file_path=str(path), issue_count=1, article_count=5)
+        session.add(b)
+        session.commit()
+        session.refresh(b)
+        yield session, b, path
+    engine.dispose()
+
+
+def test_outbox_name_and_atomic_write(tmp_path):
+    assert outbox_name("工会信息简报", "daily", "日报", 2024, 52, date(2024, 12, 24),
+                       date(2024, 12, 24)) == "工会信息简报-日报-2024年第52期-2024-12-24.docx"
+    assert outbox_name("工会信息简报", "daily", "日报", 2024, 52, date(2024, 12, 24), date(2024, 12, 24),
+                       version=2) == "工会信息简报-日报-2024年第52期-2024-12-24-v2.docx"
+    assert outbox_name("a/b:c", "weekly", "周报", 2024, 1, date(2024, 12, 23), date(2024, 12, 29)) == \
+        "a_b_c-周报-2024年第1期-2024-12-23至2024-12-29.docx"
+    target = tmp_path / "out" / "x.docx"
+    write_atomic(target, b"one")
+    write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["x.docx"]  # no temp files left
+
+
+def test_email_delivers_attachment_byte_identical(smtp, made):
+    handler, port = smtp
+    session, briefing, path = made
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                        smtp_sender="briefing@union.test")
+    recipients = ["leader@union.test", "office@union.test"]
+    deliver_email(briefing, settings, recipients, session=session)
+    deadline = time.monotonic() + 10
+    while not handler.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(handler.messages) == 1
+    mail_from, rcpts, raw = handler.messages[0]
+    assert mail_from == "briefing@union.test" and sorted(rcpts) == sorted(recipients)
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert "2024年第52期" in msg["Subject"] and "日报" in msg["Subject"]
+    atts = list(msg.iter_attachments())
+    assert len(atts) == 1
+    att = atts[0]
+    assert att.get_content_type() == DOCX_MIME
+    assert att.get_filename() == path.name
+    assert att.get_payload(decode=True) == path.read_bytes()
+    row = session.exec(select(Delivery).where(Delivery.briefing_id == briefing.id)).one()
+    assert (row.status, row.attempts, row.error) == ("sent", 1, None) and row.sent_at is not None
+    assert row.recipients == recipients
+
+
+def test_email_failure_raises_and_is_recorded(made):
+    session, briefing, path = made
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none")
+    for attempt in (1, 2):
+        with pytest.raises(OSError):
+            deliver_email(briefing, settings, ["a@union.test"], session=session, timeout=5)
+        row = session.exec(select(Delivery).where(Delivery.briefing_id == briefing.id)).one()
+        assert row.status == "failed" and row.attempts == attempt and row.error
+    assert path.is_file()  # the .docx is never deleted
+    with pytest.raises(RuntimeError):
+        deliver_email(briefing, Settings(smtp_host=None), ["a@union.test"])
+
+
+def test_email_login_over_starttls_refused_without_tls(smtp, made):
+    # aiosmtpd without TLS does not offer STARTTLS: the client must fail, not send in clear.
+    handler, port = smtp
+    session, briefing, _ = made
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="starttls",
+                        smtp_user="u", smtp_password=SecretStr("p"))
+    with pytest.raises(smtplib.SMTPNotSupportedError):
+        deliver_email(briefing, settings, ["a@union.test"], session=session, timeout=5)
+    assert handler.messages == []
+
+
+def test_no_recipients_sends_nothing(smtp, made):
+    handler, port = smtp
+    session, briefing, _ = made
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+    deliver_email(briefing, settings, [], session=session)
+    assert handler.messages == []
+
+
+def test_convert_to_pdf_none_without_libreoffice(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: no soffice
+    assert soffice_binary() is None
+    docx = write_atomic(tmp_path / "a.docx", render(synthetic_content(1, "daily")))
+    assert convert_to_pdf(docx) is None
+    assert not Path(docx).with_suffix(".pdf").exists()

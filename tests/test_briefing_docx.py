@@ -1,0 +1,469 @@
+"""Briefing content, numbering and the generated .docx (read back with python-docx; real files,
+a real temporary SQLite DB, no mocks)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import zipfile
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from PIL import Image
+from sqlmodel import Session, SQLModel, select
+
+from worker import charts
+from worker.briefing import (
+    DEFAULT_CONFIG,
+    classify_figure,
+    load_taxonomy,
+    make_briefing,
+    make_due_briefings,
+    summary_of,
+    title_of,
+)
+from worker.db import make_engine
+from worker.delivery import outbox_name
+from worker.models import Article, Briefing, Issue
+from worker.render import render, synthetic_content
+from worker.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SH = ZoneInfo("Asia/Shanghai")
+# The two sample issues; 000_… carries no date in its text, so the test gives it one.
+SAMPLE_DATES = {"2024-12-24_zjgrrb": date(2024, 12, 24), "000_251c0b359e5127ab": date(2024, 12, 23)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: a temp DB filled from tests/data/gold/*.json + samples/*.txt
+
+
+def _decode(raw: bytes) -> str:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("gb18030", errors="replace")
+
+
+def _figure(text: str) -> dict:
+    m = re.match(r"(\d+(?:\.\d+)?)(?:[—-]\d+(?:\.\d+)?)?(.*)", text)
+    return {"text": text, "value": m.group(1) if m else None, "unit": m.group(2) if m else "",
+            "sentence": ""}
+
+
+def shown_title(a: dict) -> str:
+    """The title the briefing shows for a sample article (untitled 简讯 items get their start)."""
+    return title_of(Article(issue_id=0, seq=0, title=a["title"], paragraphs=a["paragraphs"]))
+
+
+def sample_articles() -> list[tuple[str, date, list[dict]]]:
+    """[(file stem, issue date, [article field dicts])] from the gold files and sample texts."""
+    out = []
+    for gold_path in sorted((ROOT / "tests/data/gold").glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        stem = gold_path.stem
+        text = _decode((ROOT / "samples" / gold["file"]).read_bytes()).replace("\r\n", "\n")
+        arts = []
+        for i, g in enumerate(gold["articles"]):
+            body = ""
+            s = text.find(g["body_starts"])
+            if s >= 0:
+                e = text.find(g["body_ends"], s)
+                body = text[s:e + len(g["body_ends"])] if e >= 0 else text[s:s + 400]
+            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+            arts.append(dict(
+                seq=i + 1, page=1 + i // 3, page_name="要闻" if i < 3 else "综合",
+                title=g["headline_text"], source=g.get("source"),
+                authors=[{"name": a, "role": "记者"} for a in g.get("authors") or []],
+                paragraphs=paragraphs, category=g["category"], places=g.get("places") or [],
+                figures=[_figure(f) for f in g.get("figures") or []], summary=""))
+        out.append((stem, SAMPLE_DATES.get(stem, date(2024, 12, 24)), arts))
+    return out
+
+
+def add_issue(session: Session, issue_date: date, articles: list[dict], *, name: str = "x",
+              status: str = "processed") -> Issue:
+    raw = f"{name}-{issue_date}-{len(articles)}-{id(articles)}".encode()
+    issue = Issue(file_name=f"{name}.txt", sha256=hashlib.sha256(raw).hexdigest(), raw=raw,
+                  issue_date=issue_date, masthead="浙江工人日报", status=status,
+                  article_count=len(articles))
+    session.add(issue)
+    session.flush()
+    for a in articles:
+        session.add(Article(issue_id=issue.id, **a))
+    session.commit()
+    return issue
+
+
+def simple_article(seq: int, title: str, category: str = "union_building", **kw) -> dict:
+    base = dict(seq=seq, page=1, title=title, category=category, source="本报",
+                paragraphs=[f"{title}。这是第{seq}篇文章的正文，共有120名职工参加。"], places=["杭州"])
+    base.update(kw)
+    return base
+
+
+@pytest.fixture()
+def env(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'briefing.db'}")
+    SQLModel.metadata.create_all(engine)
+    settings = Settings(var_dir=tmp_path / "var", templates_dir=ROOT / "templates",
+                        config_dir=ROOT / "config", schedule_start=date(2024, 12, 23))
+    config = {**DEFAULT_CONFIG, "pdf": False,
+              "masthead": {**DEFAULT_CONFIG["masthead"], "title": "工会信息简报"},
+              "closing": {"bao": ["全国总工会办公厅"], "song": ["省委办公厅"], "fa": ["各设区市总工会"],
+                          "copies": 60}}
+    with Session(engine, expire_on_commit=False) as session:
+        yield session, settings, config, engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def samples_db(env):
+    session = env[0]
+    for stem, d, arts in sample_articles():
+        add_issue(session, d, arts, name=stem)
+    return env
+
+
+NOW = datetime(2024, 12, 30, 9, 0, tzinfo=SH)
+
+
+def texts(doc) -> list[str]:
+    return [p.text for p in doc.paragraphs]
+
+
+# ---------------------------------------------------------------------------------------------
+# Format
+
+
+def test_page_setup_fonts_masthead_and_footers(samples_db):
+    session, settings, config, _ = samples_db
+    b = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
+    assert b is not None and b.status == "made" and Path(b.file_path).is_file()
+    doc = Document(b.file_path)
+    sec = doc.sections[0]
+    # A4 and GB/T 9704-2012 margins (EMU; allow rounding to whole twips)
+    for got, want in ((sec.page_width, Mm(210)), (sec.page_height, Mm(297)),
+                      (sec.top_margin, Mm(37)), (sec.bottom_margin, Mm(35)),
+                      (sec.left_margin, Mm(28)), (sec.right_margin, Mm(26))):
+        assert abs(got - want) < Mm(0.1)
+    # Every run has an explicit East Asian font; body 仿宋, headings 黑体/楷体.
+    fonts_by_style: dict[str, set[str]] = {}
+    for p in doc.paragraphs:
+        for r in p.runs:
+            rfonts = r._r.rPr.rFonts
+            assert rfonts is not None and rfonts.get(qn("w:eastAsia")), p.text
+            assert rfonts.get(qn("w:ascii")) in ("Times New Roman", "宋体")
+            fonts_by_style.setdefault(p.style.name, set()).add(rfonts.get(qn("w:eastAsia")))
+    assert fonts_by_style["Normal"] >= {"仿宋_GB2312"}
+    assert fonts_by_style["Heading 1"] == {"黑体"}
+    assert fonts_by_style["Heading 2"] == {"楷体_GB2312"}
+    normal = doc.styles["Normal"]
+    assert normal.font.size.pt == 16
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    assert 28 <= normal.paragraph_format.line_spacing.pt <= 29
+    assert abs(normal.paragraph_format.first_line_indent.pt - 32) < 0.1  # two characters
+    # No theme font attributes anywhere (they would override the explicit names in Word).
+    with zipfile.ZipFile(b.file_path) as z:
+        for part in ("word/document.xml", "word/styles.xml"):
+            xml = z.read(part).decode()
+            assert "asciiTheme" not in xml and "eastAsiaTheme" not in xml
+        settings_xml = z.read("word/settings.xml").decode()
+    assert "evenAndOddHeaders" in settings_xml
+    # Red masthead title, 第N期 line, unit + date with a red rule.
+    title_p = next(p for p in doc.paragraphs if p.text == "工会信息简报")
+    assert (title_p.runs[0].font.size or title_p.style.font.size).pt >= 36
+    rgb = title_p.runs[0].font.color.rgb
+    assert rgb is not None and rgb[0] >= 0xC0 and rgb[1] < 0x40 and rgb[2] < 0x40
+    assert title_p.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert any(t == "2024年第1期（日报）" for t in texts(doc))
+    unit = next(p for p in doc.paragraphs if p.text.startswith("浙江省总工会办公室\t"))
+    assert unit.text.endswith("2024年12月30日")
+    border = unit.style.element.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert border.get(qn("w:color")).upper() == "FF0000"
+    assert texts(doc)[0] == "内部资料 注意保存"
+    # Page numbers: odd right, even left, "— PAGE —".
+    odd, even = sec.footer.paragraphs[0], sec.even_page_footer.paragraphs[0]
+    assert odd.alignment == 2 and even.alignment == 0  # RIGHT, LEFT
+    for p in (odd, even):
+        assert "PAGE" in p._p.xml and p.text.startswith("— ") and p.text.endswith(" —")
+        assert p.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+        assert p.runs[0].font.size.pt == 14
+    # Closing block
+    assert "报：全国总工会办公厅。" in texts(doc)
+    assert any("共印60份" in t for t in texts(doc))
+
+
+def test_sections_summaries_overview_and_key_figures(samples_db):
+    session, settings, config, _ = samples_db
+    b = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
+    assert b.issue_count == 2 and b.article_count == 15
+    doc = Document(b.file_path)
+    paras = texts(doc)
+    h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    labels = dict(load_taxonomy(ROOT / "config"))
+    cats = {a["category"] for _, _, arts in sample_articles() for a in arts}
+    order = [k for k, _ in load_taxonomy(ROOT / "config") if k in cats]
+    expected = [f"{n}、{labels[k]}" for n, k in zip("一二三四五六七八九十", order, strict=False)]
+    assert h1[: len(expected)] == expected  # taxonomy order, empty topics skipped
+    assert h1[len(expected)].endswith("、关键数据")
+    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    for _, _, arts in sample_articles():
+        for a in arts:
+            assert any(t.endswith(shown_title(a)) and t.startswith("（") for t in h2), a["title"]
+            assert shown_title(a) in paras  # 本期要目
+    # summaries fall back to the first sentences (≤ 120 chars) while enrichment is pending
+    assert any(p.startswith("12月23日，全省工会经费审查工作会议在杭州召开") for p in paras)
+    summaries = [p for p in doc.paragraphs if p.style.name == "Normal" and p.text and "：" not in p.text[:3]]
+    assert summaries and all(len(p.text) <= 121 for p in summaries[1:])
+    meta = [p.text for p in doc.paragraphs if p.style.name == "Briefing Meta"]
+    assert any("2024年12月24日" in m and "第1版" in m and "来源：本报" in m for m in meta)
+    overview = next(p for p in paras if p.startswith("概述："))
+    assert "共收到报纸2期" in overview and "选编文章15篇" in overview and "上期未收到报纸" in overview
+    # 关键数据 table: largest amount first
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["数据", "类别", "内容", "出处"]
+    assert table.rows[1].cells[0].text == "2200亿元"
+    assert any(r.cells[0].text == "44.77万人次" for r in table.rows)
+    # Next week compares with this one.
+    add_issue(session, date(2024, 12, 31), [simple_article(1, "新年第一篇")], name="n")
+    b2 = make_briefing(session, "weekly", date(2024, 12, 30), now=NOW + timedelta(days=7),
+                       settings=settings, config=config)
+    overview2 = next(p for p in texts(Document(b2.file_path)) if p.startswith("概述："))
+    assert "较上期减少14篇" in overview2
+
+
+def test_chart_images(samples_db):
+    session, settings, config, _ = samples_db
+    daily = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
+    weekly = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
+    if charts.find_cjk_font() is None:  # no CJK font on this machine: charts omitted, said so
+        assert any("未找到可用的中文字体" in t for t in texts(Document(weekly.file_path)))
+        assert not os.environ.get("CI"), "CI installs fonts-noto-cjk; charts must be drawn there"
+        return
+    for b, n in ((daily, 2), (weekly, 3)):
+        doc = Document(b.file_path)
+        assert len(doc.inline_shapes) == n
+        images = [r for r in doc.part.rels.values() if "image" in r.reltype]
+        assert len(images) == n
+        for rel in images:
+            blob = rel.target_part.blob
+            assert blob[:8] == b"\x89PNG\r\n\x1a\n"
+            im = Image.open(io.BytesIO(blob))
+            dpi = im.info.get("dpi", (0, 0))[0]
+            assert round(dpi) >= 200 and im.width >= 1000
+        captions = [t for t in texts(doc) if t.startswith("图")]
+        assert captions[:2] == ["图1  各主题文章数", "图2  各地文章数"]
+
+
+def test_special_characters_render_literally(env):
+    session, settings, config, _ = env
+    nasty = "R&D <b>{{x}}</b> {% if 1 %}\"引号\"'单'{#c#}"
+    add_issue(session, date(2024, 12, 24), [
+        simple_article(1, nasty, paragraphs=[f"正文含有 {nasty} 以及控制字符\x07。"],
+                       summary="", authors=[{"name": "<script>", "role": "记者"}]),
+    ], name="nasty")
+    b = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
+    doc = Document(b.file_path)  # still opens
+    paras = texts(doc)
+    assert f"（一）{nasty}" in paras
+    assert nasty in paras  # contents
+    assert any(f"正文含有 {nasty} 以及控制字符。" == p for p in paras)
+    assert any("作者：<script>" in p for p in paras)
+    with zipfile.ZipFile(b.file_path) as z:
+        xml = z.read("word/document.xml").decode()
+    assert "R&amp;D &lt;b&gt;{{x}}&lt;/b&gt;" in xml
+
+
+def test_numbering_sequences_years_and_force(env):
+    session, settings, config, _ = env
+    for d in (date(2024, 12, 29), date(2024, 12, 30), date(2024, 12, 31), date(2025, 1, 1),
+              date(2025, 1, 2)):
+        add_issue(session, d, [simple_article(1, f"{d}的文章")], name=str(d))
+    mk = lambda kind, d, **kw: make_briefing(session, kind, d, now=NOW, settings=settings,  # noqa: E731
+                                             config=config, **kw)
+    d1, d2, d3 = (mk("daily", date(2024, 12, 29 + i)) for i in range(3))
+    assert [(b.year, b.number) for b in (d1, d2, d3)] == [(2024, 1), (2024, 2), (2024, 3)]
+    w = mk("weekly", date(2024, 12, 23))
+    assert (w.year, w.number) == (2024, 1)  # independent of daily
+    n1 = mk("daily", date(2025, 1, 1))
+    assert (n1.year, n1.number) == (2025, 1)  # new year restarts
+    assert mk("daily", date(2024, 12, 30)) is None  # already made
+    f = mk("daily", date(2024, 12, 30), force=True)
+    assert (f.number, f.version) == (2, 2) and f.file_path.endswith("-v2.docx")
+    assert Path(d2.file_path).is_file()  # version 1 kept
+    assert any(p == "2024年第2期（日报） 第2版" for p in texts(Document(f.file_path)))
+    n2 = mk("daily", date(2025, 1, 2))
+    assert n2.number == 2  # force did not consume a number
+    # numbers are never reused, even for an out-of-order period
+    late = mk("daily", date(2024, 12, 20))
+    assert (late.year, late.number) == (2024, 4)
+    assert Path(d1.file_path).name == "工会信息简报-日报-2024年第1期-2024-12-29.docx"
+    assert Path(w.file_path).name == "工会信息简报-周报-2024年第1期-2024-12-23至2024-12-29.docx"
+    assert outbox_name("工会信息简报", "monthly", "月报", 2024, 12, date(2024, 12, 1),
+                       date(2024, 12, 31)) == "工会信息简报-月报-2024年第12期-2024-12.docx"
+
+
+def test_empty_period_short_and_skip(env):
+    session, settings, config, _ = env
+    short = make_briefing(session, "daily", date(2024, 12, 25), now=NOW, settings=settings, config=config)
+    assert short.status == "made" and short.number == 1 and short.issue_count == 0
+    paras = texts(Document(short.file_path))
+    assert any("未收到报纸" in p for p in paras) and "工会信息简报" in paras
+    skip_cfg = {**config, "empty_period": "skip"}
+    sk = make_briefing(session, "daily", date(2024, 12, 26), now=NOW, settings=settings, config=skip_cfg)
+    assert sk.status == "skipped" and sk.file_path is None and sk.number is None
+    assert make_briefing(session, "daily", date(2024, 12, 26), now=NOW, settings=settings,
+                         config=skip_cfg) is None
+    add_issue(session, date(2024, 12, 27), [simple_article(1, "有内容")])
+    nxt = make_briefing(session, "daily", date(2024, 12, 27), now=NOW, settings=settings, config=skip_cfg)
+    assert nxt.number == 2  # the skipped day took no number
+    # a late issue for the skipped day: force makes it for real, with a fresh number
+    add_issue(session, date(2024, 12, 26), [simple_article(1, "迟到的报纸")], name="late")
+    redo = make_briefing(session, "daily", date(2024, 12, 26), force=True, now=NOW, settings=settings,
+                         config=skip_cfg)
+    assert redo.status == "made" and redo.version == 2 and redo.number == 3
+
+
+def test_make_due_briefings_after_downtime(samples_db):
+    session, settings, config, _ = samples_db
+    # schedule_start = 2024-12-23 (Monday); the service was down until 2024-12-27 10:00
+    now = datetime(2024, 12, 27, 10, 0, tzinfo=SH)
+    made = make_due_briefings(session, "daily", now, settings=settings, config=config)
+    assert [b.period_start for b in made] == [date(2024, 12, 23) + timedelta(days=i) for i in range(4)]
+    assert [b.number for b in made] == [1, 2, 3, 4]
+    assert all(b.period_start >= settings.schedule_start for b in made)
+    assert make_due_briefings(session, "daily", now, settings=settings, config=config) == []
+    assert make_due_briefings(session, "weekly", now, settings=settings, config=config) == []
+    later = datetime(2024, 12, 30, 8, 0, tzinfo=SH)
+    weekly = make_due_briefings(session, "weekly", later, settings=settings, config=config)
+    assert [(b.period_start, b.number) for b in weekly] == [(date(2024, 12, 23), 1)]
+    daily = make_due_briefings(session, "daily", later, settings=settings, config=config)
+    assert [b.period_start for b in daily] == [date(2024, 12, 27), date(2024, 12, 28),
+                                               date(2024, 12, 29)]  # the 29th was due at 30th 07:30
+    rows = session.exec(select(Briefing).where(Briefing.kind == "daily")).all()
+    assert len(rows) == len({r.period_start for r in rows}) == 7
+
+
+def test_concurrent_duplicate_is_made_once(samples_db, tmp_path):
+    _, settings, config, engine = samples_db
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                barrier.wait()
+                results.append(make_briefing(s, "daily", date(2024, 12, 24), now=NOW,
+                                             settings=settings, config=config))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    made = [r for r in results if r is not None]
+    assert len(made) == 1 and len(results) == 4
+    with Session(engine) as s:
+        assert len(s.exec(select(Briefing)).all()) == 1
+    assert len(list(Path(settings.outbox_dir).glob("*.docx"))) == 1
+
+
+def test_summary_fallback_and_figures():
+    a = Article(issue_id=1, seq=1, paragraphs=["第一句话。第二句话！" + "长" * 200 + "。"])
+    assert summary_of(a) == "第一句话。第二句话！"
+    a = Article(issue_id=1, seq=1, paragraphs=["长" * 300])
+    assert len(summary_of(a)) == 120 and summary_of(a).endswith("…")
+    a = Article(issue_id=1, seq=1, summary="已有摘要", paragraphs=["正文。"])
+    assert summary_of(a) == "已有摘要"
+    f = classify_figure({"text": "41.6亿元", "value": "41.6", "unit": "亿元"})
+    assert f.what == "金额" and f.amount == Decimal("4160000000.0")
+    f = classify_figure({"text": "41.6亿元", "value": "4160000000", "unit": "元"})
+    assert f.amount == Decimal("4160000000")
+    assert classify_figure({"text": "20万人次", "value": "20", "unit": "万人次"}).what == "人数"
+    assert classify_figure({"text": "386家", "value": "386", "unit": "家"}) is None
+
+
+def test_render_is_a_plain_function_and_fast_enough():
+    import time
+
+    content = synthetic_content(300, "monthly")
+    t0 = time.perf_counter()
+    blob = render(content)
+    elapsed = time.perf_counter() - t0
+    assert blob[:2] == b"PK"
+    assert elapsed < 6  # target ≤ 3 s (measured ~1 s); slack for slow CI machines
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF via LibreOffice
+
+
+@pytest.mark.slow
+def test_pdf_contains_masthead_and_every_title(samples_db):
+    from worker.delivery import convert_to_pdf, soffice_binary
+
+    if soffice_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is required in CI")
+        pytest.skip("LibreOffice not installed")
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (poppler-utils) is required in CI")
+        pytest.skip("pdftotext not installed")
+    session, settings, config, _ = samples_db
+    b = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
+    pdf = convert_to_pdf(Path(b.file_path))
+    assert pdf is not None and pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                         check=True, timeout=60).stdout.decode("utf-8")
+    flat = re.sub(r"\s+", "", out)
+    assert "工会信息简报" in flat
+    for _, _, arts in sample_articles():
+        for a in arts:
+            assert re.sub(r"\s+", "", shown_title(a)) in flat, shown_title(a)
+
+
+def test_no_cjk_font_omits_charts_with_a_note(monkeypatch, tmp_path):
+    # No candidate anywhere (an env path that is not a font, no system paths): no tofu charts.
+    bogus = tmp_path / "not-a-font.ttf"
+    bogus.write_bytes(b"nope")
+    monkeypatch.setenv("BRIEFING_CJK_FONT", str(bogus))
+    monkeypatch.setattr(charts, "SYSTEM_FONT_CANDIDATES", ())
+    monkeypatch.setattr(charts, "SHIPPED_FONT_DIR", tmp_path / "none")
+    charts._find.cache_clear()
+    try:
+        assert charts.find_cjk_font() is None
+        out = tmp_path / "a.docx"
+        out.write_bytes(render(synthetic_content(10, "weekly")))
+        doc = Document(str(out))
+        assert len(doc.inline_shapes) == 0
+        assert any("未找到可用的中文字体" in p.text for p in doc.paragraphs)
+    finally:
+        charts._find.cache_clear()
+
+
+def test_cjk_font_found_by_explicit_path(monkeypatch):
+    found = charts.find_cjk_font()
+    if found is None:
+        pytest.skip("no CJK font on this machine")
+    monkeypatch.setenv("BRIEFING_CJK_FONT", str(found))
+    assert charts.font_candidates()[0] == found
+    assert charts.find_cjk_font() == found

@@ -1,0 +1,167 @@
+"""Briefing periods and the rule for when a period is due (pure functions, no DB).
+
+Kinds (see ``config/schedule.yaml``):
+
+* ``daily``   – one calendar day D; due at the crontab time after D ends (07:30 on D+1);
+* ``weekly``  – Monday–Sunday; due on the following Monday 08:00;
+* ``monthly`` – a calendar month; due on the 1st of the next month 09:00.
+
+All bounds are *inclusive* dates. Times are wall-clock in the schedule's time zone
+(``Asia/Shanghai`` by default). The crontab strings are in standard Unix cron order
+``minute hour day_of_month month day_of_week`` (Sunday = 0 or 7) — the order of the values in
+``config/schedule.yaml`` ("0 8 * * 1" = Mondays, "0 9 1 * *" = the 1st) and of Celery's
+``crontab.from_string``.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+KINDS = ("daily", "weekly", "monthly")
+
+#: Used when ``config/schedule.yaml`` is missing or has no entry for a kind.
+DEFAULT_SCHEDULE: dict[str, dict[str, str]] = {
+    "daily": {"label": "日报", "crontab": "30 7 * * *"},
+    "weekly": {"label": "周报", "crontab": "0 8 * * 1"},
+    "monthly": {"label": "月报", "crontab": "0 9 1 * *"},
+}
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown briefing kind {kind!r}; expected one of {KINDS}")
+
+
+def period_containing(kind: str, d: date) -> tuple[date, date]:
+    """The period of ``kind`` that contains day ``d``, as inclusive ``(start, end)`` dates.
+
+    daily → ``(d, d)``; weekly → Monday..Sunday (ISO week); monthly → 1st..last day of the month.
+    Raises ``ValueError`` for an unknown kind.
+    """
+    _check_kind(kind)
+    if kind == "daily":
+        return d, d
+    if kind == "weekly":
+        start = d - timedelta(days=d.weekday())
+        return start, start + timedelta(days=6)
+    last = calendar.monthrange(d.year, d.month)[1]
+    return d.replace(day=1), d.replace(day=last)
+
+
+def next_period_start(kind: str, start: date) -> date:
+    """The first day of the period that follows the one containing ``start``."""
+    return period_containing(kind, start)[1] + timedelta(days=1)
+
+
+def period_ordinal(kind: str, start: date) -> int:
+    """1-based position of the period starting at ``start`` within its year (day of year, week
+    index counted from the first period starting in that year, month). Used for skipped rows."""
+    _check_kind(kind)
+    if kind == "daily":
+        return start.timetuple().tm_yday
+    if kind == "monthly":
+        return start.month
+    return (start.timetuple().tm_yday - 1) // 7 + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Crontab (Unix field order), evaluated by croniter
+
+
+def first_fire_on_or_after(crontab: str, day: date, zone: ZoneInfo) -> datetime:
+    """The first time at or after midnight of ``day`` (in ``zone``) when ``crontab`` fires, as an
+    aware datetime. Raises ``ValueError`` for a malformed crontab (croniter's
+    ``CroniterBadCronError`` is a ``ValueError``)."""
+    from croniter import croniter
+
+    if len(crontab.split()) != 5:
+        raise ValueError(f"crontab {crontab!r} must have 5 fields")
+    just_before = datetime.combine(day, time(0), tzinfo=zone) - timedelta(seconds=1)
+    return croniter(crontab, just_before).get_next(datetime)
+
+
+# --------------------------------------------------------------------------------------------
+# Schedule configuration
+
+
+@lru_cache(maxsize=8)
+def _load_schedule_file(path: str) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    with p.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def load_schedule(config_dir: Path | None = None) -> tuple[dict[str, dict[str, str]], str]:
+    """Read ``briefings:`` and ``timezone`` from ``config/schedule.yaml``, falling back to
+    :data:`DEFAULT_SCHEDULE` / ``Asia/Shanghai`` for anything missing.
+
+    Returns ``({kind: {"label": str, "crontab": str}}, timezone_name)``.
+    """
+    if config_dir is None:
+        from worker.settings import get_settings
+
+        config_dir = get_settings().config_dir
+    raw = _load_schedule_file(str(Path(config_dir) / "schedule.yaml"))
+    out: dict[str, dict[str, str]] = {}
+    briefings = raw.get("briefings") or {}
+    for kind, default in DEFAULT_SCHEDULE.items():
+        entry = briefings.get(kind) or {}
+        out[kind] = {"label": str(entry.get("label") or default["label"]),
+                     "crontab": str(entry.get("crontab") or default["crontab"])}
+    return out, str(raw.get("timezone") or DEFAULT_TIMEZONE)
+
+
+def kind_label(kind: str, config_dir: Path | None = None) -> str:
+    """The Chinese label of a kind (日报/周报/月报) from the schedule config."""
+    _check_kind(kind)
+    return load_schedule(config_dir)[0][kind]["label"]
+
+
+def due_at(kind: str, period_start: date, *, crontab: str | None = None,
+           tz: str | None = None) -> datetime:
+    """The aware datetime at which the period starting at ``period_start`` becomes due: the first
+    time the kind's crontab fires after the period has ended (i.e. on/after the day after
+    ``period_end``). ``crontab``/``tz`` default to ``config/schedule.yaml``."""
+    if crontab is None or tz is None:
+        sched, tzname = load_schedule()
+        crontab = crontab or sched[kind]["crontab"]
+        tz = tz or tzname
+    _, end = period_containing(kind, period_start)
+    return first_fire_on_or_after(crontab, end + timedelta(days=1), ZoneInfo(tz))
+
+
+def due_periods(kind: str, now: datetime, schedule_start: date, already_made: set[date], *,
+                crontab: str | None = None, tz: str | None = None) -> list[date]:
+    """Start dates of the periods of ``kind`` that are due at ``now`` and not in ``already_made``.
+
+    The first candidate is the period containing ``schedule_start``; a period is due once it has
+    ended *and* its scheduled time (crontab in the schedule time zone) has passed. After downtime
+    every missed period is returned once, oldest first. ``now`` must be timezone-aware (a naive
+    value raises ``ValueError``); ``already_made`` holds period starts that have a Briefing row.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if crontab is None or tz is None:
+        sched, tzname = load_schedule()
+        crontab = crontab or sched[kind]["crontab"]
+        tz = tz or tzname
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone)
+    out: list[date] = []
+    start = period_containing(kind, schedule_start)[0]
+    while True:
+        _, end = period_containing(kind, start)
+        if first_fire_on_or_after(crontab, end + timedelta(days=1), zone) > local_now:
+            break
+        if start not in already_made:
+            out.append(start)
+        start = end + timedelta(days=1)
+    return out

@@ -1,0 +1,789 @@
+"""Render a briefing (简报) to .docx: a plain function of a :class:`BriefingContent` (no DB).
+
+Approach: python-docx throughout, starting from ``templates/briefing.docx``. The template holds
+only the *frame* — page setup, odd/even page-number footers and named styles (Normal,
+Heading 1/2, ``Briefing …`` styles) — so the office can restyle it in Word; it contains no
+template code. Every text that comes from articles enters the document as a run's text through
+python-docx (lxml escapes ``& < >``), so it can never be read as markup or template syntax.
+If the template file is missing it is built in memory by :func:`build_template_document`
+(the same code ``templates/build_template.py`` uses to write it).
+
+Format (GB/T 9704-2012《党政机关公文格式》):
+
+* A4 210×297 mm; margins top 37, bottom 35, left 28, right 26 mm (§5.2.1 版心 156×225 mm);
+* body 仿宋_GB2312 三号 16 pt, first-line indent 2 characters, exact line pitch 28.95 pt
+  (22 lines per page, §5.2.2); level-1 headings 黑体 三号 ("一、"), level-2 楷体_GB2312 三号
+  ("（一）") (§7.3.3); digits and Latin text Times New Roman;
+* page numbers "— 1 —" 宋体 四号 14 pt, odd pages right, even pages left, one character in from
+  the edge (§7.5) — different odd/even footers (``w:evenAndOddHeaders``) with a PAGE field;
+* masthead: red title (方正小标宋简体), 期号, issuing unit left / date right, red rule (§7.2);
+* closing block (版记): 报/送/发 and 共印N份 between rules (§7.4).
+
+Word only applies an East Asian font that is named in ``w:rFonts/@w:eastAsia`` — python-docx's
+``font.name`` sets only ascii/hAnsi — and theme attributes (``w:asciiTheme``…) override
+explicit names, so every run gets explicit ``ascii/hAnsi/cs/eastAsia`` (copied from its style in
+the template, so edits of the template in Word still win) and theme attributes are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from worker import charts
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "briefing.docx"
+
+# --- GB/T 9704-2012 numbers -----------------------------------------------------------------
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
+MARGIN_TOP_MM, MARGIN_BOTTOM_MM, MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 37, 35, 28, 26
+TEXT_WIDTH_MM = PAGE_WIDTH_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM  # 156 mm
+BODY_PT = 16  # 三号
+SMALL_PT = 14  # 四号
+LINE_PITCH_PT = 28.95  # 225 mm / 22 lines
+MASTHEAD_PT = 44
+RED = RGBColor(0xFF, 0x00, 0x00)
+
+FONT_FANGSONG = "仿宋_GB2312"
+FONT_HEI = "黑体"
+FONT_KAI = "楷体_GB2312"
+FONT_SONG = "宋体"
+FONT_XBS = "方正小标宋简体"
+FONT_LATIN = "Times New Roman"
+
+# Style names used by the renderer (the template must define them; build_template_document does).
+S_NORMAL = "Normal"
+S_H1 = "Heading 1"
+S_H2 = "Heading 2"
+S_MARK = "Briefing Mark"
+S_MASTHEAD = "Briefing Masthead"
+S_NUMBER = "Briefing Number"
+S_UNIT = "Briefing Unit Line"
+S_TOC_TITLE = "Briefing Contents Title"
+S_TOC1 = "Briefing Contents 1"
+S_TOC2 = "Briefing Contents 2"
+S_META = "Briefing Meta"
+S_CAPTION = "Briefing Caption"
+S_CHART = "Briefing Chart"
+S_TABLE = "Briefing Table"
+S_CLOSING = "Briefing Closing"
+S_PAGENUM = "Briefing Page Number"
+
+CN_DIGITS = "零一二三四五六七八九"
+
+
+# ============================================================================================
+# Content model (built by worker.briefing from the DB, or by hand in tests/benchmarks)
+
+
+@dataclass
+class ArticleEntry:
+    """One article as shown in a briefing. ``figures`` are display strings ("41.6亿元")."""
+
+    title: str
+    summary: str = ""
+    issue_date: date | None = None
+    page: int | None = None
+    page_name: str | None = None
+    newspaper: str | None = None
+    source: str | None = None
+    authors: list[str] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    category: str = "other"
+    city: str | None = None
+
+
+@dataclass
+class TopicSection:
+    """Articles of one taxonomy topic, in reading order; rendered as a level-1 section."""
+
+    key: str
+    label: str
+    articles: list[ArticleEntry] = field(default_factory=list)
+
+
+@dataclass
+class KeyFigure:
+    """A row of the 关键数据 table: ``text`` ("62.3万元"), ``what`` (金额/人数…), ``context`` (a
+    short excerpt of the sentence), and the article it comes from."""
+
+    text: str
+    what: str
+    context: str
+    article_title: str
+    issue_date: date | None = None
+    page: int | None = None
+
+
+@dataclass
+class ClosingBlock:
+    """版记: recipients per line (报/送/发) and the number of printed copies (共印N份)."""
+
+    bao: list[str] = field(default_factory=list)
+    song: list[str] = field(default_factory=list)
+    fa: list[str] = field(default_factory=list)
+    copies: int | None = None
+    issuing_unit: str = ""
+
+
+@dataclass
+class BriefingContent:
+    """Everything a briefing shows. Dates are inclusive; ``made_on`` is the date printed in the
+    masthead. ``empty_note`` set → a short briefing (no sections). ``*_counts`` feed the charts
+    as ``(label, count)`` pairs; ``day_counts`` only for weekly/monthly."""
+
+    kind: str
+    kind_label: str
+    title: str
+    issuing_unit: str
+    year: int
+    number: int
+    period_start: date
+    period_end: date
+    made_on: date
+    version: int = 1
+    internal_mark: str | None = None
+    issue_count: int = 0
+    article_count: int = 0
+    overview: str = ""
+    sections: list[TopicSection] = field(default_factory=list)
+    key_figures: list[KeyFigure] = field(default_factory=list)
+    topic_counts: list[tuple[str, int]] = field(default_factory=list)
+    city_counts: list[tuple[str, int]] = field(default_factory=list)
+    day_counts: list[tuple[str, int]] = field(default_factory=list)
+    closing: ClosingBlock | None = None
+    empty_note: str | None = None
+    charts: bool = True
+    chart_font: str | None = None
+
+
+# ============================================================================================
+# Small text helpers
+
+
+def cn_number(n: int) -> str:
+    """Chinese numeral for 1..99 (一, 十, 十一, 二十三); larger numbers fall back to digits."""
+    if n <= 0 or n >= 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return CN_DIGITS[ones]
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def cn_date(d: date) -> str:
+    """``2024年12月24日`` (Arabic numerals, GB/T 9704-2012 §7.3.5.3)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def period_text(kind: str, start: date, end: date) -> str:
+    """Human period: ``2024年12月24日`` / ``2024年12月23日至29日`` / ``2024年12月``."""
+    if kind == "daily" or start == end:
+        return cn_date(start)
+    if kind == "monthly":
+        return f"{start.year}年{start.month}月"
+    if start.year != end.year:
+        return f"{cn_date(start)}至{cn_date(end)}"
+    if start.month != end.month:
+        return f"{cn_date(start)}至{end.month}月{end.day}日"
+    return f"{cn_date(start)}至{end.day}日"
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: object) -> str:
+    """Text safe for an XML run: drops control characters python-docx would refuse."""
+    return _XML_BAD.sub("", "" if text is None else str(text))
+
+
+# ============================================================================================
+# Low-level XML helpers
+
+# Child order of w:pPr (ECMA-376 Part 1, §17.3.1.26 CT_PPrBase), as python-docx uses it.
+_PPR_SEQ = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+    "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+    "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+    "w:sectPr", "w:pPrChange",
+)
+
+_THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _set_rfonts(rpr, east_asia: str, latin: str) -> None:
+    """Set explicit fonts on an ``w:rPr`` and drop theme font attributes (which would win)."""
+    rfonts = rpr.get_or_add_rFonts()
+    for attr in _THEME_ATTRS:
+        key = qn(attr)
+        if key in rfonts.attrib:
+            del rfonts.attrib[key]
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:cs"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+
+
+def _strip_theme_fonts(element) -> None:
+    for rfonts in element.iter(qn("w:rFonts")):
+        for attr in _THEME_ATTRS:
+            key = qn(attr)
+            if key in rfonts.attrib:
+                del rfonts.attrib[key]
+
+
+def _insert_ppr_child(ppr, child) -> None:
+    """Insert ``child`` into ``w:pPr`` honouring the schema order (Word rejects wrong order)."""
+    seq = _PPR_SEQ
+    tag = child.tag
+    names = [qn(t) for t in seq]
+    existing = ppr.find(tag)
+    if existing is not None:
+        ppr.remove(existing)
+    idx = names.index(tag)
+    successors = seq[idx + 1:]
+    ppr.insert_element_before(child, *successors)
+
+
+def _border(edge: str, sz_eighths: int, color: str = "000000", space: int = 1):
+    el = OxmlElement(f"w:{edge}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(sz_eighths))  # eighths of a point
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), color)
+    return el
+
+
+def _set_pborders(ppr, **edges: tuple[int, str]) -> None:
+    """Paragraph borders, e.g. ``bottom=(12, "FF0000")`` (size in 1/8 pt, RGB hex)."""
+    pbdr = OxmlElement("w:pBdr")
+    for edge in ("top", "left", "bottom", "right", "between"):
+        if edge in edges:
+            sz, color = edges[edge]
+            pbdr.append(_border(edge, sz, color, space=4 if edge == "bottom" else 1))
+    _insert_ppr_child(ppr, pbdr)
+
+
+def _set_first_line_chars(ppr, chars: int) -> None:
+    """Add ``w:firstLineChars`` (1/100 character) so the indent follows the font size in Word."""
+    ind = ppr.get_or_add_ind()
+    ind.set(qn("w:firstLineChars"), str(chars * 100))
+
+
+# ============================================================================================
+# Template (styles and page frame)
+
+
+def _para_style(doc: DocxDocument, name: str, *, base: str | None = S_NORMAL):
+    styles = doc.styles
+    try:
+        st = styles[name]
+    except KeyError:
+        st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if base and name != base:
+        st.base_style = styles[base]
+    st.quick_style = True
+    return st
+
+
+def _style_fmt(st, *, east_asia: str, latin: str = FONT_LATIN, size: float = BODY_PT,
+               bold: bool = False, color: RGBColor | None = None, align=None,
+               first_line_chars: int | None = None, exact_pt: float | None = LINE_PITCH_PT,
+               before: float = 0, after: float = 0, left_pt: float | None = None,
+               right_pt: float | None = None, keep_next: bool = False) -> None:
+    font = st.font
+    font.size = Pt(size)
+    font.bold = bold
+    font.italic = False
+    rpr = st.element.get_or_add_rPr()
+    _set_rfonts(rpr, east_asia, latin)
+    old_color = rpr.find(qn("w:color"))
+    if old_color is not None:
+        rpr.remove(old_color)
+    if color is not None:
+        font.color.rgb = color
+    pf = st.paragraph_format
+    pf.space_before = Pt(before)
+    pf.space_after = Pt(after)
+    if exact_pt:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(exact_pt)
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if align is not None:
+        pf.alignment = align
+    # Explicit 0 when not indented, or the 2-character indent of Normal would be inherited.
+    pf.first_line_indent = Pt(size * (first_line_chars or 0))
+    _set_first_line_chars(st.element.get_or_add_pPr(), first_line_chars or 0)
+    if left_pt is not None:
+        pf.left_indent = Pt(left_pt)
+    if right_pt is not None:
+        pf.right_indent = Pt(right_pt)
+    pf.keep_with_next = keep_next
+    pf.widow_control = True
+
+
+def _page_number_paragraph(paragraph: Paragraph, doc_align, indent_side: str) -> None:
+    """Fill a footer paragraph with ``— PAGE —`` (宋体 四号) aligned to one side, one character
+    (14 pt) in from the edge (GB/T 9704-2012 §7.5)."""
+    paragraph.alignment = doc_align
+    if indent_side == "right":
+        paragraph.paragraph_format.right_indent = Pt(SMALL_PT)
+    else:
+        paragraph.paragraph_format.left_indent = Pt(SMALL_PT)
+
+    def run(text: str | None = None):
+        r = paragraph.add_run(text)
+        _set_rfonts(r._r.get_or_add_rPr(), FONT_SONG, FONT_SONG)
+        r.font.size = Pt(SMALL_PT)
+        return r
+
+    run("— ")
+    r = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "begin")
+    r._r.append(fld)
+    r = run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    r._r.append(instr)
+    r = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "separate")
+    r._r.append(fld)
+    run("1")
+    r = run()
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), "end")
+    r._r.append(fld)
+    run(" —")
+
+
+def build_template_document() -> DocxDocument:
+    """Build the default briefing template (page setup, footers, styles) with python-docx.
+
+    Returns an unsaved python-docx Document whose body is empty. Sizes: page and margins in mm
+    (GB/T 9704-2012 §5.2), fonts in pt. ``templates/build_template.py`` saves it to
+    ``templates/briefing.docx``.
+    """
+    doc = Document()
+    styles_el = doc.styles.element
+    _strip_theme_fonts(styles_el)
+    # Document defaults: 仿宋 / Times New Roman, 三号, Chinese language.
+    rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_rfonts(rpr_default, FONT_FANGSONG, FONT_LATIN)
+    for tag, val in (("w:sz", BODY_PT * 2), ("w:szCs", BODY_PT * 2)):
+        el = rpr_default.find(qn(tag))
+        if el is not None:
+            el.set(qn("w:val"), str(val))
+    lang = rpr_default.find(qn("w:lang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    ppr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    sp = ppr_default.find(qn("w:spacing"))
+    if sp is not None:
+        ppr_default.remove(sp)
+
+    normal = _para_style(doc, S_NORMAL, base=None)
+    _style_fmt(normal, east_asia=FONT_FANGSONG, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_chars=2)
+    h1 = _para_style(doc, S_H1)
+    _style_fmt(h1, east_asia=FONT_HEI, first_line_chars=2, keep_next=True)
+    h2 = _para_style(doc, S_H2)
+    _style_fmt(h2, east_asia=FONT_KAI, first_line_chars=2, keep_next=True,
+               align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    for name, kw in (
+        (S_MARK, dict(east_asia=FONT_HEI, exact_pt=None, after=6)),
+        (S_MASTHEAD, dict(east_asia=FONT_XBS, size=MASTHEAD_PT, color=RED, exact_pt=None,
+                          align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=6)),
+        (S_NUMBER, dict(east_asia=FONT_FANGSONG, exact_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER,
+                        after=12)),
+        (S_UNIT, dict(east_asia=FONT_FANGSONG, exact_pt=None, after=18)),
+        (S_TOC_TITLE, dict(east_asia=FONT_HEI, align=WD_ALIGN_PARAGRAPH.CENTER, keep_next=True)),
+        (S_TOC1, dict(east_asia=FONT_HEI, size=SMALL_PT, exact_pt=24, keep_next=True)),
+        (S_TOC2, dict(east_asia=FONT_FANGSONG, size=SMALL_PT, exact_pt=24, left_pt=2 * SMALL_PT)),
+        (S_META, dict(east_asia=FONT_KAI, size=SMALL_PT, exact_pt=24, first_line_chars=2)),
+        (S_CAPTION, dict(east_asia=FONT_KAI, size=SMALL_PT, exact_pt=24,
+                         align=WD_ALIGN_PARAGRAPH.CENTER, after=6)),
+        (S_CHART, dict(east_asia=FONT_FANGSONG, exact_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER,
+                       before=6, keep_next=True)),
+        (S_TABLE, dict(east_asia=FONT_FANGSONG, size=12, exact_pt=None)),
+        (S_CLOSING, dict(east_asia=FONT_FANGSONG, size=SMALL_PT, exact_pt=None, left_pt=SMALL_PT,
+                         right_pt=SMALL_PT, before=3, after=3, keep_next=True)),
+        (S_PAGENUM, dict(east_asia=FONT_SONG, latin=FONT_SONG, size=SMALL_PT, exact_pt=None)),
+    ):
+        _style_fmt(_para_style(doc, name), **kw)
+    # Issuing unit left, date right (right tab at the text width), red rule beneath (§7.2).
+    unit = doc.styles[S_UNIT]
+    unit.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT)
+    _set_pborders(unit.element.get_or_add_pPr(), bottom=(12, "FF0000"))
+    closing = doc.styles[S_CLOSING]
+    closing.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * SMALL_PT),
+                                                    WD_TAB_ALIGNMENT.RIGHT)
+
+    # Page: A4, GB/T 9704 margins, footers 7 mm below the text block, odd/even page numbers.
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
+    sec.top_margin, sec.bottom_margin = Mm(MARGIN_TOP_MM), Mm(MARGIN_BOTTOM_MM)
+    sec.left_margin, sec.right_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
+    sec.header_distance = Mm(15)
+    sec.footer_distance = Mm(23)
+    grid = sec._sectPr.find(qn("w:docGrid"))
+    if grid is not None:  # no snapping grid: the exact line spacing of the styles sets the pitch
+        grid.set(qn("w:linePitch"), str(round(LINE_PITCH_PT * 20)))
+    doc.settings.odd_and_even_pages_header_footer = True
+    odd = sec.footer
+    odd.is_linked_to_previous = False
+    p = odd.paragraphs[0]
+    p.style = doc.styles[S_PAGENUM]
+    _page_number_paragraph(p, WD_ALIGN_PARAGRAPH.RIGHT, "right")
+    even = sec.even_page_footer
+    even.is_linked_to_previous = False
+    p = even.paragraphs[0]
+    p.style = doc.styles[S_PAGENUM]
+    _page_number_paragraph(p, WD_ALIGN_PARAGRAPH.LEFT, "left")
+    doc.core_properties.title = "工会信息简报"
+    doc.core_properties.author = "union-briefing"
+    _strip_theme_fonts(styles_el)
+    return doc
+
+
+def load_template(path: Path | None = None) -> DocxDocument:
+    """Open the briefing template (``templates/briefing.docx`` by default) with its body
+    emptied; build the default one in memory when the file does not exist."""
+    path = Path(path) if path else DEFAULT_TEMPLATE
+    if path.is_file():
+        doc = Document(str(path))
+        body = doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        _strip_theme_fonts(doc.styles.element)
+        return doc
+    return build_template_document()
+
+
+# ============================================================================================
+# Renderer
+
+
+class _Writer:
+    """Appends styled paragraphs to a document; every run gets explicit fonts from its style."""
+
+    def __init__(self, doc: DocxDocument):
+        self.doc = doc
+        self._fonts: dict[str, tuple[str, str]] = {}
+        self._styles: dict[str, object] = {}
+
+    def style(self, name: str):
+        st = self._styles.get(name)
+        if st is None:
+            try:
+                st = self.doc.styles[name]
+            except KeyError:
+                log.warning("template has no style %r; using Normal", name)
+                st = self.doc.styles[S_NORMAL]
+            self._styles[name] = st
+        return st
+
+    def fonts(self, name: str) -> tuple[str, str]:
+        """(eastAsia, latin) font names of a style, following ``w:basedOn``."""
+        hit = self._fonts.get(name)
+        if hit:
+            return hit
+        east, latin = None, None
+        st = self.style(name)
+        while st is not None and (east is None or latin is None):
+            rpr = st.element.rPr
+            rfonts = rpr.rFonts if rpr is not None else None
+            if rfonts is not None:
+                east = east or rfonts.get(qn("w:eastAsia"))
+                latin = latin or rfonts.get(qn("w:ascii"))
+            st = st.base_style
+        self._fonts[name] = (east or FONT_FANGSONG, latin or FONT_LATIN)
+        return self._fonts[name]
+
+    def para(self, style: str, *parts: str | tuple[str, str], align=None) -> Paragraph:
+        """A paragraph of ``style``; a part may be ``(text, font_style)`` to borrow the fonts of
+        another style for that run (e.g. a 黑体 label inside a 楷体 line)."""
+        p = self.doc.add_paragraph(style=self.style(style))
+        if align is not None:
+            p.alignment = align
+        for part in parts:
+            text, fstyle = (part, style) if isinstance(part, str) else part
+            self.run(p, text, fstyle)
+        return p
+
+    def run(self, p: Paragraph, text: str, font_style: str):
+        r = p.add_run(clean(text))
+        east, latin = self.fonts(font_style)
+        _set_rfonts(r._r.get_or_add_rPr(), east, latin)
+        return r
+
+
+def _article_meta(a: ArticleEntry) -> str:
+    bits: list[str] = []
+    where = []
+    if a.issue_date:
+        where.append(cn_date(a.issue_date))
+    if a.newspaper:
+        where.append(f"《{a.newspaper}》")
+    if a.page:
+        where.append(f"第{a.page}版" + (f"（{a.page_name}）" if a.page_name else ""))
+    if where:
+        bits.append(" ".join(where))
+    if a.source:
+        bits.append(f"来源：{a.source}")
+    if a.authors:
+        bits.append(f"作者：{'、'.join(a.authors)}")
+    return "  ".join(bits)
+
+
+def _masthead(w: _Writer, c: BriefingContent) -> None:
+    if c.internal_mark:
+        w.para(S_MARK, c.internal_mark)
+    p = w.para(S_MASTHEAD, c.title)
+    color = w.style(S_MASTHEAD).font.color
+    rgb = color.rgb if color is not None and color.type is not None else RED
+    for r in p.runs:  # explicit on the runs too, so every reader sees the red
+        r.font.color.rgb = rgb
+    number = f"{c.year}年第{c.number}期（{c.kind_label}）"
+    if c.version > 1:
+        number += f" 第{c.version}版"
+    w.para(S_NUMBER, number)
+    w.para(S_UNIT, f"{c.issuing_unit}\t{cn_date(c.made_on)}")
+
+
+def _contents(w: _Writer, c: BriefingContent) -> None:
+    w.para(S_TOC_TITLE, "本期要目")
+    for i, sec in enumerate(c.sections, 1):
+        w.para(S_TOC1, f"{cn_number(i)}、{sec.label}（{len(sec.articles)}篇）")
+        for a in sec.articles:
+            w.para(S_TOC2, a.title)
+
+
+def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
+    w.para(S_H1, f"{cn_number(heading_no)}、关键数据")
+    table = w.doc.add_table(rows=1, cols=4)
+    with contextlib.suppress(KeyError):
+        table.style = w.doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = (Mm(28), Mm(16), Mm(64), Mm(48))  # = 156 mm text width
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = width  # w:gridCol, which LibreOffice uses
+    head = ("数据", "类别", "内容", "出处")
+    for cell, text, width in zip(table.rows[0].cells, head, widths, strict=True):
+        cell.width = width
+        p = cell.paragraphs[0]
+        p.style = w.style(S_TABLE)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        w.run(p, text, S_TOC1).bold = True
+    for kf in c.key_figures:
+        where = kf.article_title
+        if kf.issue_date:
+            where += f"（{kf.issue_date.month}月{kf.issue_date.day}日" + (
+                f"第{kf.page}版）" if kf.page else "）")
+        cells = table.add_row().cells
+        for cell, text, width in zip(cells, (kf.text, kf.what, kf.context, where), widths, strict=True):
+            cell.width = width
+            p = cell.paragraphs[0]
+            p.style = w.style(S_TABLE)
+            w.run(p, text, S_TABLE)
+    w.para(S_CAPTION, "注：按金额、人数等分类取本期数值最大者。")
+
+
+def _charts(w: _Writer, c: BriefingContent, heading_no: int) -> None:
+    specs: list[tuple[str, list[tuple[str, int]], bool]] = [
+        ("各主题文章数", c.topic_counts, True),
+        ("各地文章数", c.city_counts, True),
+    ]
+    if c.kind in ("weekly", "monthly"):
+        specs.append(("每日文章数", c.day_counts, False))
+    specs = [(t, data, h) for t, data, h in specs if data]
+    if not specs:
+        return
+    w.para(S_H1, f"{cn_number(heading_no)}、数据图表")
+    font = charts.find_cjk_font(c.chart_font)
+    if font is None:
+        msg = ("未找到可用的中文字体，本期图表从略（可设置环境变量 BRIEFING_CJK_FONT 指向中文字体文件，"
+               "或安装 fonts-noto-cjk）。")
+        log.warning("briefing charts omitted: no CJK font found (set BRIEFING_CJK_FONT or install "
+                    "fonts-noto-cjk); candidates: %s",
+                    ", ".join(str(p) for p in charts.font_candidates(c.chart_font)))
+        w.para(S_NORMAL, msg)
+        return
+    for i, (title, data, horizontal) in enumerate(specs, 1):
+        data = data[:20] if horizontal else data
+        png = charts.bar_chart([d[0] for d in data], [d[1] for d in data], title, font,
+                               horizontal=horizontal)
+        p = w.para(S_CHART)
+        w.run(p, "", S_CHART).add_picture(io.BytesIO(png), width=Mm(150))
+        w.para(S_CAPTION, f"图{i}  {title}")
+
+
+def _closing(w: _Writer, c: BriefingContent) -> None:
+    cl = c.closing
+    if cl is None:
+        return
+    lines = [(label, names) for label, names in (("报", cl.bao), ("送", cl.song), ("发", cl.fa))
+             if names]
+    w.para(S_NORMAL, "")  # a blank line before the 版记
+    paras: list[Paragraph] = []
+    for label, names in lines:
+        paras.append(w.para(S_CLOSING, f"{label}：{'，'.join(names)}。"))
+    last_text = cl.issuing_unit or ""
+    if cl.copies:
+        last_text += f"\t（共印{cl.copies}份）"
+    last = w.para(S_CLOSING, last_text)
+    last.paragraph_format.keep_with_next = False  # the block stays on one page (style: keep next)
+    # Thick first and last rules, a thin rule between recipients and printing line (§7.4).
+    first = paras[0] if paras else last
+    _set_pborders(first._p.get_or_add_pPr(), top=(8, "000000"))
+    if paras:
+        _set_pborders(paras[-1]._p.get_or_add_pPr(),
+                      **({"top": (8, "000000")} if paras[-1] is first else {}),
+                      bottom=(4, "000000"))
+    _set_pborders(last._p.get_or_add_pPr(),
+                  **({"top": (8, "000000")} if last is first else {}), bottom=(8, "000000"))
+
+
+def render_document(content: BriefingContent, template: Path | None = None) -> DocxDocument:
+    """Build the python-docx Document for ``content`` (see :func:`render`)."""
+    c = content
+    doc = load_template(template)
+    doc.core_properties.title = f"{c.title} {c.year}年第{c.number}期（{c.kind_label}）"
+    w = _Writer(doc)
+    _masthead(w, c)
+    if c.empty_note is not None:
+        w.para(S_NORMAL, c.empty_note)
+        _closing(w, c)
+        return doc
+    if c.sections:
+        _contents(w, c)
+    if c.overview:
+        w.para(S_NORMAL, ("概述：", S_H1), c.overview)
+    n = 0
+    for sec in c.sections:
+        n += 1
+        w.para(S_H1, f"{cn_number(n)}、{sec.label}")
+        for j, a in enumerate(sec.articles, 1):
+            w.para(S_H2, f"（{cn_number(j)}）{a.title}")
+            meta = _article_meta(a)
+            if meta:
+                w.para(S_META, meta)
+            if a.summary:
+                w.para(S_NORMAL, a.summary)
+            if a.figures:
+                w.para(S_META, ("关键数据：", S_TOC1), "；".join(a.figures))
+    if c.key_figures:
+        n += 1
+        _key_figure_table(w, c, n)
+    if c.charts and c.article_count:
+        _charts(w, c, n + 1)
+    _closing(w, c)
+    return doc
+
+
+def render(content: BriefingContent, template: Path | None = None) -> bytes:
+    """Render ``content`` to .docx bytes (a plain function: no DB, no files written).
+
+    ``template``: path of the Word template (default ``templates/briefing.docx``; built in memory
+    if missing). Charts need a CJK font (see :mod:`worker.charts`); without one they are
+    omitted with a note in the document. Raises whatever python-docx raises on a broken template.
+    """
+    buf = io.BytesIO()
+    render_document(content, template).save(buf)
+    return buf.getvalue()
+
+
+# ============================================================================================
+# Benchmark
+
+
+_TOPICS = [("politics", "时政要闻"), ("union_building", "工会建设"), ("model_workers", "劳模工匠"),
+           ("skills_competition", "技能竞赛与职工创新"), ("rights_protection", "维权与劳动关系"),
+           ("new_employment", "新就业形态"), ("worker_services", "服务职工"),
+           ("care_and_relief", "帮扶关爱"), ("work_safety", "安全生产与职业健康"),
+           ("culture", "职工文化"), ("other", "其他")]
+_CITIES = ["杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水"]
+
+
+def synthetic_content(n_articles: int, kind: str = "monthly", *, start: date = date(2024, 12, 1)
+                      ) -> BriefingContent:
+    """A realistic-looking content object with ``n_articles`` articles (for benchmarks/tests)."""
+    days = {"daily": 1, "weekly": 7}.get(kind, 31)
+    end = start + timedelta(days=days - 1)
+    sections: dict[str, TopicSection] = {}
+    for i in range(n_articles):
+        key, label = _TOPICS[i % len(_TOPICS)]
+        d = start + timedelta(days=i % days)
+        a = ArticleEntry(
+            title=f"{_CITIES[i % 11]}市总工会开展“暖冬”服务行动 首批{i + 100}份暖心包送到职工手中",
+            summary=("12月22日，省总工会启动新就业形态劳动者“暖冬”服务行动，首批5000份暖心包当天"
+                     "送到骑手手中。本次行动预计惠及新就业形态劳动者20万人次。"),
+            issue_date=d, page=1 + i % 4, page_name="要闻", newspaper="浙江工人日报", source="本报",
+            authors=["钱塘", "刘思源"], figures=[f"{i + 100}份", "20万人次", "41.6亿元"],
+            category=key, city=_CITIES[i % 11])
+        sections.setdefault(key, TopicSection(key, label)).articles.append(a)
+    secs = [sections[k] for k, _ in _TOPICS if k in sections]
+    return BriefingContent(
+        kind=kind, kind_label={"daily": "日报", "weekly": "周报"}.get(kind, "月报"),
+        title="工会信息简报", issuing_unit="浙江省总工会办公室", year=start.year, number=12,
+        period_start=start, period_end=end, made_on=end + timedelta(days=1),
+        internal_mark="内部资料 注意保存", issue_count=days, article_count=n_articles,
+        overview=f"本期共收到报纸{days}期，选编文章{n_articles}篇。",
+        sections=secs,
+        key_figures=[KeyFigure("41.6亿元", "金额", "审计资金总额41.6亿元",
+                               "全省工会经费审查工作会议在杭州召开", start, 1)] * 10,
+        topic_counts=[(s.label, len(s.articles)) for s in secs],
+        city_counts=[(c, max(1, n_articles // 11)) for c in _CITIES],
+        day_counts=[(f"{(start + timedelta(days=i)).day}日", 1 + i % 5) for i in range(days)],
+        closing=ClosingBlock(["全国总工会办公厅"], ["省委办公厅"], ["各设区市总工会"], 60,
+                             "浙江省总工会办公室"),
+    )
+
+
+def benchmark(sizes: Iterable[int] = (10, 70, 300), repeat: int = 1) -> dict[int, float]:
+    """Render synthetic briefings of ``sizes`` articles (daily ≤ 10, weekly ≤ 70, else monthly)
+    and return the best wall time in seconds per size, e.g. ``{10: 0.4, 70: 0.6, 300: 1.4}``."""
+    out: dict[int, float] = {}
+    for n in sizes:
+        kind = "daily" if n <= 10 else "weekly" if n <= 70 else "monthly"
+        content = synthetic_content(n, kind)
+        best = float("inf")
+        for _ in range(max(1, repeat)):
+            t0 = time.perf_counter()
+            render(content)
+            best = min(best, time.perf_counter() - t0)
+        out[n] = round(best, 3)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(benchmark(repeat=3))
