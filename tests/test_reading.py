@@ -260,3 +260,19 @@ def test_html_headings_become_hints() -> None:
     hinted = [lines[i] for i in sorted(d.headline_hints)]
     assert hinted == ["工会新闻标题"]
     assert "本报讯 记者王明报道 正文内容。" in lines
+
+
+def test_sniff_refuses_binary_without_nul_pattern_but_keeps_every_text_encoding():
+    """bytes(range(256)) looked like UTF-16 by its NUL parity and was accepted (bug found by
+    tests/test_run.py); random bytes without NULs decode 'validly' as GB18030 in places."""
+    import random
+
+    from worker.reading import sniff
+
+    assert "binary data" in sniff("binary.txt", (bytes(range(256)) * 10)[:8192])
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(1, 256) for _ in range(8192))
+    assert "binary data" in sniff("noise.txt", noise)
+    text = SAMPLE_UTF8.read_text(encoding="utf-8")
+    for enc in ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"):
+        assert sniff("issue.txt", text.encode(enc)[:8192]) is None, enc

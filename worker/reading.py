@@ -169,7 +169,35 @@ def sniff(file_name: str, head: bytes) -> str | None:
         return f"extension {ext or '(none)'} does not match content: the file is {what}"
     if b"\x00" in head and not _looks_utf16(head) and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return f"extension {ext or '(none)'} does not match content: binary data (NUL bytes), not text"
+    if _implausible_share(head) > MAX_IMPLAUSIBLE_SHARE:
+        return f"extension {ext or '(none)'} does not match content: binary data, not text"
     return None
+
+
+MAX_IMPLAUSIBLE_SHARE = 0.1  # real issue text measures 0.0; random bytes about 0.3
+# Characters a newspaper text file is made of: ASCII, Latin-1, general punctuation, symbols
+# (■ □ ● …), CJK punctuation, kana, ideographs, full-width forms. Binary data decoded as text
+# lands mostly outside these (control codes, U+FFFD, scattered scripts).
+_PLAUSIBLE = re.compile(
+    "[\t\n\r\f\x20-\x7e\xa0-\xff\u2000-\u27ff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+
+
+def _implausible_share(head: bytes) -> float:
+    """Share of characters unlikely in a text file, with ``head`` decoded the way it most likely
+    is (UTF-16 by BOM or NUL parity, else UTF-8, else GB18030; leniently, as it may be cut)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", "replace")
+    elif codec := _looks_utf16(head):
+        text = head.decode(codec, "replace")
+    else:
+        text = head.decode("utf-8", "replace")
+        if text.count("\ufffd") > 0.01 * len(text):
+            text = head.decode("gb18030", "replace")
+    if not text:
+        return 0.0
+    return 1 - len(_PLAUSIBLE.findall(text)) / len(text)
 
 
 # --------------------------------------------------------------------------------------------
