@@ -12,9 +12,9 @@ import time
 
 import pytest
 import redis
+from conftest import ROOT, SAMPLES, TEST_REDIS_URL, wait_for
 from sqlmodel import Session, create_engine, select
 
-from conftest import ROOT, SAMPLES, TEST_REDIS_URL, wait_for
 from worker.models import Issue, Receipt
 
 pytestmark = pytest.mark.slow
