@@ -38,7 +38,7 @@ from worker.db import make_engine
 from worker.delivery import outbox_name
 from worker.models import Article, Briefing, Issue
 from worker.render import render, synthetic_content
-from worker.settings import Settings
+from worker.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
@@ -446,6 +446,7 @@ def test_no_cjk_font_omits_charts_with_a_note(monkeypatch, tmp_path):
     bogus = tmp_path / "not-a-font.ttf"
     bogus.write_bytes(b"nope")
     monkeypatch.setenv("BRIEFING_CJK_FONT", str(bogus))
+    get_settings.cache_clear()
     monkeypatch.setattr(charts, "SYSTEM_FONT_CANDIDATES", ())
     monkeypatch.setattr(charts, "SHIPPED_FONT_DIR", tmp_path / "none")
     charts._find.cache_clear()
@@ -458,12 +459,19 @@ def test_no_cjk_font_omits_charts_with_a_note(monkeypatch, tmp_path):
         assert any("未找到可用的中文字体" in p.text for p in doc.paragraphs)
     finally:
         charts._find.cache_clear()
+        monkeypatch.delenv("BRIEFING_CJK_FONT")
+        get_settings.cache_clear()
 
 
-def test_cjk_font_found_by_explicit_path(monkeypatch):
-    found = charts.find_cjk_font()
-    if found is None:
-        pytest.skip("no CJK font on this machine")
-    monkeypatch.setenv("BRIEFING_CJK_FONT", str(found))
-    assert charts.font_candidates()[0] == found
-    assert charts.find_cjk_font() == found
+def test_shipped_cjk_font_is_found_and_a_setting_overrides_it(monkeypatch):
+    charts._find.cache_clear()
+    shipped = charts.find_cjk_font()
+    assert shipped == charts.SHIPPED_FONT_DIR / "wqy-microhei.ttc"
+    monkeypatch.setenv("BRIEFING_CJK_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    get_settings.cache_clear()
+    try:
+        assert str(charts.font_candidates()[0]) == "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+    finally:
+        monkeypatch.delenv("BRIEFING_CJK_FONT")
+        get_settings.cache_clear()
+        charts._find.cache_clear()

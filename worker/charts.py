@@ -69,7 +69,7 @@ def _covers_cjk(path: Path) -> bool:
 def font_candidates(configured: str | os.PathLike | None = None) -> list[Path]:
     """All candidate font paths in search order (existing or not)."""
     out: list[Path] = []
-    env = os.environ.get("BRIEFING_CJK_FONT")
+    env = _setting_font()
     if env:
         out.append(Path(env))
     if configured:
@@ -94,7 +94,14 @@ def find_cjk_font(configured: str | os.PathLike | None = None) -> Path | None:
 
     Cached per (configured, $BRIEFING_CJK_FONT).
     """
-    return _find(str(configured) if configured else None, os.environ.get("BRIEFING_CJK_FONT"))
+    return _find(str(configured) if configured else None, _setting_font())
+
+
+def _setting_font() -> str | None:
+    from worker.settings import get_settings
+
+    font = get_settings().cjk_font
+    return str(font) if font else None
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, font_path: Path, *,

@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +40,32 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     task_soft_time_limit: int = 300
     task_time_limit: int = 360
+    attempt_grace_seconds: float = Field(
+        30.0, description="an attempt still 'processing' this long after the hard time limit is dead; "
+                          "another may take the issue over")
+
+    # Broker, beat and repair
+    broker_visibility_timeout: int = Field(
+        3600, description="Redis redelivers an unacknowledged message after this many seconds; "
+                          "must be above task_time_limit")
+    reconcile_requeue_after_seconds: float = Field(
+        600.0, description="reconcile re-queues an Issue still pending this long (its message was lost)")
+    beat_lock_timeout: int = Field(150, description="RedBeat lock lifetime; a second beat takes over this "
+                                                    "long after the first one died")
+    beat_max_interval: int = Field(30, description="beat wakes at least this often (and renews its lock)")
+    schedule_every: dict[str, float] = Field(
+        default_factory=dict,
+        description='override beat entries with a fixed interval in seconds, e.g. '
+                    '{"scan_inbox": 5, "reconcile": 60} (JSON); names as in config/schedule.yaml, '
+                    'briefings as briefing_daily …')
+    # TLS for rediss:// broker URLs (certificates are checked unless told otherwise)
+    redis_ssl_cert_reqs: str = "required"  # required | optional | none
+    redis_ssl_ca_certs: Path | None = None
+    redis_ssl_certfile: Path | None = None
+    redis_ssl_keyfile: Path | None = None
 
     # Briefings
+    cjk_font: Path | None = None  # chart font file; default: templates/fonts/, then system fonts
     schedule_start: date | None = None  # first due period; default: the day the service first ran
 
     # E-mail delivery
@@ -54,6 +78,32 @@ class Settings(BaseSettings):
 
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
+
+    # Test hooks. Never set them in production: they exist so the reliability tests can kill a
+    # worker at an exact point (tests/test_reliability_*.py). Each logs a warning when it fires.
+    test_pause_at: dict[str, float] = Field(
+        default_factory=dict,
+        description='TEST ONLY: sleep this many seconds at a named point: "after_claim" (file in '
+                    'processing/, nothing committed), "after_commit" (receipt committed, file not yet '
+                    'moved), "processing" (Issue taken, articles not yet stored)')
+    test_crash_sha256: str | None = Field(
+        None, description="TEST ONLY: the process handling the Issue with this sha256 kills itself "
+                          "(SIGKILL) right after taking it: a poison file that kills its worker")
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Settings:
+        if not 0 < self.task_soft_time_limit <= self.task_time_limit < self.broker_visibility_timeout:
+            raise ValueError("need 0 < task_soft_time_limit <= task_time_limit < broker_visibility_timeout")
+        if not 0 < self.beat_max_interval < self.beat_lock_timeout:
+            raise ValueError("need 0 < beat_max_interval < beat_lock_timeout (beat renews its lock each tick)")
+        if self.redis_ssl_cert_reqs not in ("required", "optional", "none"):
+            raise ValueError("redis_ssl_cert_reqs must be required, optional or none")
+        return self
+
+    @property
+    def attempt_stale_seconds(self) -> float:
+        """An attempt that started longer ago than this cannot still be running."""
+        return self.task_time_limit + self.attempt_grace_seconds
 
     @property
     def inbox_dir(self) -> Path:
@@ -94,3 +144,15 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def pause_for_test(settings: Settings, point: str) -> None:
+    """TEST ONLY (``BRIEFING_TEST_PAUSE_AT``): sleep at ``point`` so a test can SIGKILL the process
+    there. Does nothing unless that setting names the point."""
+    seconds = settings.test_pause_at.get(point)
+    if seconds:
+        import logging
+        import time
+
+        logging.getLogger(__name__).warning("TEST HOOK: pausing %.1f s at %s", seconds, point)
+        time.sleep(seconds)
