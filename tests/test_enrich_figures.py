@@ -1,0 +1,119 @@
+"""Figures: every supported form with exact Decimal values, and what is not a figure."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from worker.figures import Figure, extract_figures, parse_number
+from worker.segment import make_doc
+
+
+def figs(text: str) -> list[Figure]:
+    return extract_figures(make_doc([], [text]))
+
+
+def one(text: str) -> Figure:
+    found = figs(text)
+    assert len(found) == 1, [f.text for f in found]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "value_max", "unit", "qualifier"),
+    [
+        ("共为职工发放保障金7720.91万元。", "7720.91万元", "77209100", None, "元", None),
+        ("共为44.77万人次职工发放保障金。", "44.77万人次", "447700", None, "人次", None),
+        ("审计资金总额41.6亿元。", "41.6亿元", "4160000000", None, "元", None),
+        ("给予1000—50000元不等的奖励。", "1000—50000元", "1000", "50000", "元", None),
+        ("给予1-5万元的补助。", "1-5万元", "10000", "50000", "元", None),
+        ("每人补助500元至1000元不等。", "500元至1000元", "500", "1000", "元", None),
+        ("企业有30余人次获得荣誉称号。", "30余人次", "30", None, "人次", "余"),
+        ("其余入展作品400余幅。", "400余幅", "400", None, "幅", "余"),
+        ("产业实现规上工业总产值超2200亿元。", "超2200亿元", "220000000000", None, "元", "超"),
+        ("共收到作品近万幅。", "近万幅", "10000", None, "幅", "近"),
+        ("全年共计发放慰问金10余万元。", "10余万元", "100000", None, "元", "余"),
+        ("每天在路上的危险化学品多达4万多吨。", "多达4万多吨", "40000", None, "吨", "多达"),
+        ("补贴报销了7700多元。", "7700多元", "7700", None, "元", "多"),
+        ("共有二十八名选手参赛。", "二十八名", "28", None, "名", None),
+        ("项目总投资两千三百万元。", "两千三百万元", "23000000", None, "元", None),
+        ("全市共3,862个项目完成审计。", "3,862个", "3862", None, "个", None),
+        ("覆盖率达到12.5%。", "12.5%", "12.5", None, "%", None),
+        ("覆盖率提高到百分之三十。", "百分之三十", "30", None, "%", None),
+        ("全市386家工会驿站升级改造。", "386家", "386", None, "家", None),
+        ("首批5000份暖心包送到骑手手中。", "5000份", "5000", None, "份", None),
+        ("帮助120户困难家庭。", "120户", "120", None, "户", None),
+        ("提出审计建议228项。", "228项", "228", None, "项", None),
+        ("受理案件15件。", "15件", "15", None, "件", None),
+        ("排查隐患点12处。", "12处", "12", None, "处", None),
+        ("参保人数从最初的不超过7万人开始。", "不超过7万人", "70000", None, "人", "不超过"),
+        ("来自全市46家企业的200余名职工参赛。", "200余名", "200", None, "名", "余"),
+        ("上万名职工参加。", "上万名", "10000", None, "名", "上"),
+        ("自负费用1万元以上的患病职工。", "1万元", "10000", None, "元", "以上"),
+        ("涵盖危险化学品367种。", "367种", "367", None, "种", None),
+    ],
+)
+def test_figure_forms(sentence, text, value, value_max, unit, qualifier):
+    found = [f for f in figs(sentence) if f.text == text]
+    assert found, [f.text for f in figs(sentence)]
+    f = found[0]
+    assert f.value == Decimal(value)
+    assert f.value_max == (Decimal(value_max) if value_max else None)
+    assert f.unit == unit
+    assert f.qualifier == qualifier
+    assert f.sentence == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "一举斩获钳工项目第二名的好成绩。",
+        "省产业工会联席会议第二十八次会议召开。",
+        "这是第28次会议。",
+        "2024年12月20日举行。",
+        "本届书画展自2024年7月启动以来。",
+        "工资被拖欠近三个月。",
+        "这是一项重要政治任务。",
+        "为他们二次减负。",
+        "温暖送进千家万户。",
+        "95后姜博然有一双巧手。",
+        "冬日2.0版正式启动。",
+        "获得前三名的选手。",
+    ],
+)
+def test_not_figures(sentence):
+    assert figs(sentence) == []
+
+
+def test_several_figures_keep_order_and_sentence():
+    text = "去年共完成审计项目3862个，审计资金总额41.6亿元。今年11月，37名职工领到工资，共计62.3万元。"
+    found = figs(text)
+    assert [f.text for f in found] == ["3862个", "41.6亿元", "37名", "62.3万元"]
+    assert found[2].sentence == "今年11月，37名职工领到工资，共计62.3万元。"
+    assert found[3].value == Decimal("623000")
+
+
+def test_headline_figure_not_repeated_when_body_has_it():
+    doc = make_doc(["首批5000份暖心包送到骑手手中"], ["省总工会启动服务行动，首批5000份暖心包当天送到骑手手中。"])
+    assert [f.text for f in extract_figures(doc)] == ["5000份"]
+
+
+def test_to_dict_is_json_safe_and_exact():
+    f = one("共为职工发放保障金7720.91万元。")
+    d = f.to_dict()
+    assert json.loads(json.dumps(d, ensure_ascii=False)) == d
+    assert d["value"] == "77209100" and d["value_max"] is None and d["unit"] == "元"
+    assert Figure.from_dict(d) == f
+    r = one("给予1000—50000元不等的奖励。").to_dict()
+    assert (r["value"], r["value_max"]) == ("1000", "50000")
+
+
+def test_parse_number():
+    assert parse_number("44.77", "万") == Decimal("447700")
+    assert parse_number("二十八") == Decimal(28)
+    assert parse_number("两千三百万") == Decimal(23000000)
+    assert parse_number("1,234.50") == Decimal("1234.5")
+    with pytest.raises(ValueError):
+        parse_number("不是数字")
