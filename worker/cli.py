@@ -301,9 +301,13 @@ def relabel(article_id: int, category: str, who: str = typer.Option(os.environ.g
     from worker.db import session_scope
     from worker.learning import record_correction
 
-    with session_scope() as session:
-        c = record_correction(session, article_id, category, who)
-        console.print(f"article {article_id}: {c.old_category} → {c.new_category} (by {c.who})")
+    try:
+        with session_scope() as session:
+            c = record_correction(session, article_id, category, who)
+            console.print(f"article {article_id}: {c.old_category} → {c.new_category} (by {c.who})")
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 @app.command()

@@ -1,0 +1,72 @@
+"""The `briefing` command line, run in-process with typer's CliRunner on real files and a real
+SQLite database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from conftest import SAMPLES
+from worker.cli import app
+
+runner = CliRunner()
+SAMPLE = SAMPLES / "2024-12-24_zjgrrb.txt"
+
+
+def test_parse_json_follows_the_contract():
+    out = runner.invoke(app, ["parse", str(SAMPLE), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["issue"]["issue_date"] == "2024-12-24" and doc["issue"]["encoding"].startswith("gb")
+    first = doc["articles"][0]
+    assert first["title"] == "全省工会经费审查工作会议在杭州召开"
+    assert first["authors"] == [{"name": "周晓岚", "role": "记者"}]
+    assert "推动建章立制228项" in "".join(first["paragraphs"])
+    assert first["category"] == "union_building" and first["category_label"] == "工会建设"
+    assert {"text": "41.6亿元"}.items() <= next(f for f in first["figures"] if f["text"] == "41.6亿元").items()
+    for key in ("seq", "page", "kicker", "subtitle", "byline", "source", "dateline", "captions",
+                "category_scores", "places", "people", "organizations", "keywords", "summary"):
+        assert key in first, key
+
+
+def test_parse_explain_shows_rules():
+    out = runner.invoke(app, ["parse", str(SAMPLE), "--explain"])
+    assert out.exit_code == 0
+    assert "page_marker" in out.stdout and "title" in out.stdout
+
+
+def test_parse_refused_file_exits_2_with_reason(tmp_path):
+    bad = tmp_path / "photo.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    out = runner.invoke(app, ["parse", str(bad)])
+    assert out.exit_code == 2 and "refused" in out.output
+
+
+def test_report_twice_makes_nothing_new_unless_forced(settings):
+    from sqlmodel import select
+
+    from worker import inbox, pipeline
+    from worker.db import session_scope
+    from worker.models import Briefing
+
+    shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
+    [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
+    pipeline.process_issue(issue_id)
+    first = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
+    assert first.exit_code == 0 and "made:" in first.stdout
+    again = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
+    assert "exists already" in again.stdout
+    forced = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force"])
+    assert forced.exit_code == 0
+    with session_scope() as s:
+        rows = s.exec(select(Briefing).order_by(Briefing.version)).all()
+    assert [(b.version, b.number) for b in rows] == [(1, 1), (2, 1)]
+
+
+def test_relabel_errors_are_clear(settings):
+    out = runner.invoke(app, ["relabel", "999", "culture"])
+    assert out.exit_code == 2 and "no article 999" in out.output
+    out = runner.invoke(app, ["report", "yearly"])
+    assert out.exit_code == 2
