@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 
+from conftest import SAMPLES
 from typer.testing import CliRunner
 
-from conftest import SAMPLES
 from worker.cli import app
 
 runner = CliRunner()
