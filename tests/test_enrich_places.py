@@ -103,3 +103,13 @@ def test_word_boundary_and_people():
     assert places("祝大家平安吉祥。") == []
     assert places("记者钱塘报道，杭州街头骑手。", authors=frozenset({"钱塘"})) == ["杭州"]
     assert places("通讯员钱塘报道，杭州街头骑手。") == ["杭州"]
+
+
+def test_counterpart_regions_and_ethnic_autonomous_names():
+    # East–West cooperation partners that Zhejiang papers report on; autonomous-prefecture suffixes
+    assert short_name("凉山彝族自治州") == "凉山"
+    assert short_name("黔东南苗族侗族自治州") == "黔东南"
+    assert short_name("伊犁哈萨克自治州") == "伊犁"
+    assert places("一列满载四川凉山、广元等地务工人员的专列抵达杭州。") == ["四川", "凉山", "广元", "杭州"]
+    assert places("两地工会在凉山州设立劳务协作站。") == ["四川", "凉山"]
+    assert places("对口支援贵州黔东南苗族侗族自治州。") == ["贵州", "黔东南"]

@@ -386,3 +386,70 @@ def test_indented_layout_broken_paragraph() -> None:
     a = _parse(text).articles[0]
     assert a.paragraphs == ["近日，市总工会开展送温暖活动，为困难职工送去慰问品。",
                             "活动共慰问困难职工120户，发放慰问金", "另据统计，全年慰问职工一万人次。"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Layouts found by the unseen-issue check (tests/data/unseen, tests/test_unseen.py)
+# ---------------------------------------------------------------------------------------------
+def test_bracketed_page_markers() -> None:
+    p = _parse("【第1版】\n\n标题一则新闻\n\n正文一。\n\n［第2版 综合］\n\n标题二则新闻\n\n正文二。\n\nA3\n")
+    assert [(x.number, x.name) for x in p.pages] == [(1, None), (2, "综合")]
+    assert [(a.title, a.page, a.paragraphs) for a in p.articles] == [("标题一则新闻", 1, ["正文一。"]),
+                                                                       ("标题二则新闻", 2, ["正文二。"])]
+    assert {d.kind for d in p.debris} == {"page_marker", "page_header_footer"}
+
+
+def test_signature_line_with_space_separated_names() -> None:
+    a = _parse("工地上的职工书屋\n\n本报通讯员 周彤 胡晓\n\n在工地上，职工书屋每天晚上都亮着灯。\n").articles[0]
+    assert (a.title, _authors(a)) == ("工地上的职工书屋", [("周彤", "通讯员"), ("胡晓", "通讯员")])
+    assert a.paragraphs == ["在工地上，职工书屋每天晚上都亮着灯。"]
+    # after 本报讯, space-separated names are taken when 报道 closes them
+    a = _parse("标题一则新闻\n本报讯 记者 张三 通讯员 李四 王五 报道 近日，会议召开。\n").articles[0]
+    assert _authors(a) == [("张三", "记者"), ("李四", "通讯员"), ("王五", "通讯员")]
+    assert a.paragraphs == ["近日，会议召开。"]
+
+
+def test_byline_credit_prefixes_and_agency_roles() -> None:
+    a = _parse("标题一则新闻\n文/记者 李凡 图/通讯员 王芳\n近日，会议召开。\n").articles[0]
+    assert _authors(a) == [("李凡", "记者"), ("王芳", "通讯员")]
+    a = _parse("标题一则新闻\n文/图 李凡\n近日，会议召开。\n").articles[0]
+    assert _authors(a) == [("李凡", "作者")]
+    a = _parse("标题一则新闻\n新华社记者 张三\n近日，会议召开。\n").articles[0]
+    assert _authors(a) == [("张三", "记者")]
+    a = _parse("标题一则新闻\n■本报记者 李凡\n近日，会议召开。\n").articles[0]
+    assert _authors(a) == [("李凡", "记者")] and a.kind == "news" and a.paragraphs == ["近日，会议召开。"]
+
+
+def test_column_labels_are_not_bylines() -> None:
+    a = _parse("记者手记\n让骑手跑得安心\n本报记者 王五\n外卖骑手是城市的摆渡人，理应得到更多关爱。\n").articles[0]
+    assert (a.kicker, a.title, _authors(a)) == ("记者手记", "让骑手跑得安心", [("王五", "记者")])
+
+
+def test_wire_and_source_lines_without_date() -> None:
+    a = _parse("国务院常务会议召开\n据新华社电（记者 张三）国务院常务会议研究稳就业举措。\n").articles[0]
+    assert (a.source, a.dateline, _authors(a), a.paragraphs) == (
+        "新华社", "据新华社电", [("张三", "记者")], ["国务院常务会议研究稳就业举措。"])
+    p = _parse("国务院常务会议研究稳就业举措\n\n会议研究部署进一步稳就业的政策措施。\n\n（据新华社）\n\n"
+               "工会送岗位进社区\n\n本报讯 记者 李四 3月5日，市总工会举办招聘会。\n")
+    assert [(a.title, a.source, a.paragraphs) for a in p.articles] == [
+        ("国务院常务会议研究稳就业举措", "新华社", ["会议研究部署进一步稳就业的政策措施。"]),
+        ("工会送岗位进社区", "本报", ["3月5日，市总工会举办招聘会。"])]
+    assert _parse("新华社发来贺电\n\n正文一句话。\n").articles[0].source is None
+
+
+def test_dated_bullet_items_after_an_article_are_briefs() -> None:
+    p = _parse("全省工会经审工作会议召开\n\n本报讯 记者 张三 3月1日，会议在杭州召开。\n\n"
+               "■3月2日，宁波市总工会举办职工乒乓球赛。\n\n■日前，丽水市总工会发放帮扶资金36万元。\n")
+    assert [(a.kind, a.paragraphs) for a in p.articles] == [
+        ("news", ["3月1日，会议在杭州召开。"]), ("brief", ["3月2日，宁波市总工会举办职工乒乓球赛。"]),
+        ("brief", ["日前，丽水市总工会发放帮扶资金36万元。"])]
+    # bullets that are a list inside the article stay in it
+    p = _parse("标题一则新闻\n\n本报讯 记者 张三 会议提出三项要求。\n\n■强化服务意识。\n\n■精准开展帮扶。\n")
+    assert len(p.articles) == 1 and len(p.articles[0].paragraphs) == 3
+
+
+def test_photo_credit_line_under_a_picture_item() -> None:
+    p = _parse("图片新闻\n\n春耕正当时\n\n4月2日，农机手在田间忙着春耕。\n\n记者 张三 摄\n\n"
+               "巧手绣新春\n\n3月28日，职工在学习剪纸技艺。 通讯员 李四 摄\n")
+    assert [(a.title, a.kind, _authors(a)) for a in p.articles] == [
+        ("春耕正当时", "photo", [("张三", "记者")]), ("巧手绣新春", "photo", [("李四", "通讯员")])]

@@ -1,8 +1,8 @@
 """Amounts and counts ("figures") in article text, with exact Decimal values in base units.
 
 A figure is a number (Arabic 7720.91 / 1,234, Chinese 二十八 / 两千三百万, or mixed 4万 / 44.77万),
-optionally a scale (万 亿 千万 百万), a unit from :data:`UNITS` (元 人 人次 名 户 家 个 项 件 处 幅
-份 吨 % …), and qualifiers: before the number (超 近 约 逾 超过 将近 不到 不足 不超过 多达 突破 上),
+optionally a scale (万 亿 千万 百万), a unit from :data:`UNITS` (元 人 人次 场次 名 户 家 个 项 件 处 幅
+份 吨 例 % …), and qualifiers: before the number (超 近 约 逾 超过 将近 不到 不足 不超过 多达 突破 上),
 inside it (30余人次, 4万多吨, 10余万元) or after the unit (以上 左右 以下 以内). A range is
 ``A—B unit`` (also - – ~ ～ 至 到, A may carry the unit too): value = A, value_max = B, and a scale
 written only on B applies to A as well (1—5万元 = 10000—50000 元).
@@ -25,10 +25,11 @@ from decimal import Decimal, InvalidOperation
 from worker.segment import Doc
 
 #: Base units, longest first where one is a prefix of another. 万/亿 scales are separate.
-UNITS = ("个百分点", "百分点", "人次", "平方米", "公里", "千米", "公斤", "千克", "千瓦时", "户次", "台套",
+UNITS = ("个百分点", "百分点", "人次", "场次", "批次", "架次", "平方米", "公里", "千米", "公斤", "千克", "千瓦时",
+         "户次", "台套",
          "元", "人", "名", "户", "家", "个", "项", "件", "处", "幅", "份", "吨", "%", "％", "种", "条", "次",
          "场", "所", "座", "台", "辆", "套", "支", "批", "篇", "部", "本", "册", "位", "间", "张", "棵", "株",
-         "头", "只", "箱", "袋", "盒", "册", "亩", "米", "斤", "轮", "期", "组", "队", "单")
+         "头", "只", "箱", "袋", "盒", "册", "亩", "米", "斤", "轮", "期", "组", "队", "单", "例", "宗")
 _SCALES = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千万": Decimal(10_000_000),
            "百万": Decimal(1_000_000), "万亿": Decimal(10**12), "千": Decimal(1000)}
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
@@ -47,7 +48,7 @@ _UNIT_NOT_BEFORE = {
     "人": ("员", "民", "们", "士"), "次": ("日",), "名": ("单", "义", "额"), "期": ("间",),
     "组": ("织", "建", "成"), "队": ("伍", "员"), "单": ("位",), "台": ("州",), "位": ("于", "置"),
     "本": ("报", "届"), "条": ("件", "例"), "处": ("理", "置", "罚"), "件": ("事",),
-    "所": ("在", "有", "以", "谓"), "米": ("饭",), "头": ("条",), "间": ("隔",),
+    "所": ("在", "有", "以", "谓"), "米": ("饭",), "头": ("条",), "间": ("隔",), "例": ("如", "外"),
 }
 # A leading lookahead over every possible first character lets the regex engine skip most positions
 # at C speed (2–3× faster on a whole issue).

@@ -168,6 +168,7 @@ _PAGE_MARKER = re.compile(
     rf"|^([A-Z]?\d{{1,2}})\s*版\s*[：:·\-—|｜]?\s*([{_HAN}·]{{0,10}})\s*$"
     rf"|^([A-Z]\d{{1,2}})\s*[：:·\-—|｜ \u3000]\s*([{_HAN}·]{{2,8}})\s*$"
 )
+_PAGE_BRACKETS = re.compile(r"^[【\[〔［〖]\s*(.*?)\s*[】\]〕］〗]$")
 _HDR_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
 _HDR_PAPER = rf"[{_HAN}]{{2,10}}(?:日报|晚报|早报|周报|时报|报)"
 _HDR_PAGE = rf"第\s*{_NUM}\s*版"
@@ -179,7 +180,7 @@ _RUNNING_HEADER = re.compile(
 _INLINE_HEADER = re.compile(
     rf"[ \t\u3000]+({_HDR_PAPER}[ \t\u3000]*{_HDR_DATE}(?:[ \t\u3000]*(?:星期|周)[一二三四五六日天])?"
     rf"(?:[ \t\u3000]*{_HDR_PAGE}(?:[ \t\u3000]*[{_HAN}]{{2,4}}(?=[ \t\u3000]))?)?)[ \t\u3000]+")
-_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?\d{1,3}\s*(?:页|/\s*\d{1,3})?[-—–\s]*$")
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(?:第\s*)?(?:\d{1,3}|[A-H]\d{1,2})\s*(?:页|/\s*\d{1,3})?[-—–\s]*$")
 _EDITOR = re.compile(
     r"^(?:(?:责任编辑|本版责编|本版编辑|责编|美术编辑|美编|图片编辑|校对|版式设计|版式|组版|审读|值班编辑|制图|设计|编辑)"
     r"\s*[:：]|(?:责任编辑|本版责编|本版编辑|责编|美术编辑|校对)\s+)"
@@ -201,8 +202,16 @@ _BOX = re.compile(r"^([□◇◎○☆])\s*")
 # Bylines. Roles longest first; names 2–4 Han (lazy), joined with 、 or spaces.
 _ROLES = ("本报记者", "本报通讯员", "本报特约记者", "特约通讯员", "特约记者", "见习记者", "实习记者",
           "首席记者", "通讯员", "实习生", "记者", "摄影", "摄像", "作者")
-_ROLE = "(?:" + "|".join(_ROLES) + ")"
-_NAME = rf"(?!报道|摄影|摄像|图文)[{_HAN}·]{{2,4}}?"
+# A role may carry the agency (新华社记者 张三) or a "文/" "图/" credit prefix (文/记者 李凡, 文/图 李凡,
+# 图/通讯员 王芳); a bare "文/" or "文/图" prefix is a role of its own.
+_MEDIA = r"(?:新华社|中新社|人民日报|工人日报|光明日报|经济日报|中国青年报|浙江日报|央视|央广)"
+_SLASH = r"(?:(?:文图|文|图|摄影|摄)[ \t\u3000]*[/／]|(?:文/图|图/文|文／图|图／文)(?=[ \t\u3000]))[ \t\u3000]*"
+_ROLE_WORD = "(?:" + "|".join(_ROLES) + ")"
+_ROLE = rf"(?:{_SLASH}(?:{_MEDIA}?{_ROLE_WORD})?|{_MEDIA}?{_ROLE_WORD})"
+# Column labels that look like "role + name" (记者手记, 记者观察, 记者走基层) are not names.
+_NOT_NAME = ("报道|摄影|摄像|图文|手记|观察|走基层|调查|探访|直击|蹲点|视点|连线|在线|热线|眼中|笔记|札记|随笔|日记"
+             "|来信|感言")
+_NAME = rf"(?!{_NOT_NAME})[{_HAN}·]{{2,4}}?"
 _CREDIT = rf"{_ROLE}[ \t\u3000]*{_NAME}(?:[ \t\u3000]*[、，,][ \t\u3000]*{_NAME})*"
 _CREDITS = rf"{_CREDIT}(?:[ \t\u3000]*(?:[、，,][ \t\u3000]*)?{_CREDIT})*"
 # Inside brackets names may also be separated by spaces: （通讯员 陈一鸣 王芳）
@@ -213,15 +222,30 @@ _SRC_LOCAL = re.compile(rf"^本报(?:([{_HAN}]{{2,8}}?)(\d{{1,2}}月\d{{1,2}}日
 _SRC_WIRE = re.compile(
     rf"^据?\s*((?:新华社|中新社|中国新闻社|人民日报|工人日报|央视|央广|[{_HAN}]{{2,8}}?(?:社|日报|报|网|台)))"
     rf"\s*([{_HAN}]{{0,10}}?)\s*(\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)\s*(?:专)?电"
+    # a wire dateline without a date (据新华社电, 新华社北京电) — news agencies only, short place
+    # (with 据, or followed by a space/bracket: 新华社发来贺电 is a sentence)
+    rf"|^(?:据\s*(?=[新中])|(?=[新中][^\n]{{0,12}}电[\s（(]))(新华社|中新社|中国新闻社)\s*"
+    rf"((?:(?![发贺致唁])[{_HAN}]){{0,4}}?)\s*()(?:专)?电(?![视话力影子网商台脑器池费])"
 )
-_BYLINE_AFTER_SRC = re.compile(rf"^[ \t\u3000]*(?:[（(][ \t\u3000]*({_CREDITS_BR})[ \t\u3000]*{_TERM}?[ \t\u3000]*[）)]"
-                               rf"|({_CREDITS})[ \t\u3000]*({_TERM})?(?=\s|$|[，,：:]))")
+# A whole line naming only the source: 据新华社 / （据人民日报） / 据工人日报报道 (a lead or trailing credit).
+_SOURCE_ONLY = re.compile(
+    rf"^[（(]?\s*据\s*((?:新华社|中新社|中国新闻社|人民日报|工人日报|央视新闻|央视|央广"
+    rf"|[{_HAN}]{{2,8}}?(?:社|日报|晚报|报|网|台|新闻)))\s*(?:报道|消息|电|综合)?\s*[）)]?$")
+_BYLINE_AFTER_SRC = re.compile(rf"^[ \t\u3000]*(?:[（(][ \t\u3000]*(?P<br>{_CREDITS_BR})[ \t\u3000]*{_TERM}?"
+                               rf"[ \t\u3000]*[）)]"
+                               # space-separated names are safe when a 报道/摄 term closes them
+                               rf"|(?P<sp>{_CREDITS_BR})[ \t\u3000]*{_TERM}(?=\s|$|[，,：:])"
+                               rf"|(?P<pl>{_CREDITS})[ \t\u3000]*{_TERM}?(?=\s|$|[，,：:]))")
 _BYLINE_BARE = re.compile(rf"^({_CREDITS})[ \t\u3000]*({_TERM})(?=\s|$)")
-_BYLINE_ONLY = re.compile(rf"^({_CREDITS})[ \t\u3000]*{_TERM}?$")
+# A whole-line signature may separate names with spaces: 本报通讯员 周彤 胡晓
+_BYLINE_ONLY = re.compile(rf"^({_CREDITS_BR})[ \t\u3000]*{_TERM}?$")
 _BYLINE_BRACKET = re.compile(rf"^[（(][ \t\u3000]*({_CREDITS_BR})[ \t\u3000]*{_TERM}?[ \t\u3000]*[）)]$")
 _BYLINE_TAIL = re.compile(rf"[（(][ \t\u3000]*({_CREDITS_BR})[ \t\u3000]*({_TERM})?[ \t\u3000]*[）)]\s*$")
 _COMMENTARY = re.compile(rf"^(?:本报)?(?:特约)?(?:评论员|社论|短评|时评|本报编辑部)(?:[ \t\u3000]*[{_HAN}·]{{2,4}})?$")
 _PHOTO_TAIL = re.compile(rf"[（(][^（）()]{{0,30}}摄[）)]\s*$|(?:{_ROLE})[ \t\u3000]*{_NAME}[ \t\u3000]*摄\s*$")
+_PHOTO_TAIL_BARE = re.compile(rf"((?:{_ROLE})[ \t\u3000]*{_NAME}(?:[ \t\u3000]*[、，,][ \t\u3000]*{_NAME})*)"
+                              rf"[ \t\u3000]*摄(?:影)?\s*$")
+_PHOTO_CREDIT_END = re.compile(r"摄(?:影)?\s*[）)]?$")
 _INTERVIEW_Q = re.compile(r"^(?:记者|本报记者|问|主持人|Q)\s*[：:]")
 _INTERVIEW_A = re.compile(r"^(?:答|A)\s*[：:]")
 _END_MARK = re.compile(r"^[（(]\s*(?:完|全文完|待续|续完)\s*[）)]$")
@@ -384,7 +408,8 @@ class _Line:
     data: dict = field(default_factory=dict)
 
 
-_ROLE_SPLIT = re.compile("(" + "|".join(_ROLES) + ")")
+_ROLE_SPLIT = re.compile(f"({_ROLE})")
+_ROLE_IN = re.compile(_ROLE_WORD)
 _NAME_SPLIT = re.compile(r"[\s、，,（）()]+")
 _TERM_END = re.compile(r"(?:摄影报道|图文报道|报道|摄影|摄|文/图|图/文|文图)$")
 
@@ -396,8 +421,13 @@ def _parse_credits(s: str) -> list[Author]:
     parts = _ROLE_SPLIT.split(s)
     role = None
     for part in parts:
-        if part in _ROLES:
-            role = part[2:] if part.startswith("本报") and len(part) > 2 else part
+        if _ROLE_SPLIT.fullmatch(part):
+            w = _ROLE_IN.search(part)
+            if w:
+                role = w.group()
+                role = role[2:] if role.startswith("本报") and len(role) > 2 else role
+            else:  # a bare 文/ 图/ 文/图 credit
+                role = "摄影" if part.lstrip().startswith(("图", "摄")) else "作者"
             continue
         if role is None:
             continue
@@ -418,6 +448,10 @@ def _match_byline(t: str) -> dict | None:
     ``本报讯 记者X报道 …``, ``本报讯 记者X 通讯员Y、Z摄影报道 …``, ``本报讯（记者 X）…``,
     ``本报杭州12月23日讯 …``, ``据新华社北京12月22日电 …`` / ``新华社北京12月22日电（记者 X）``,
     a bare ``记者X报道 …``; and whole-line signatures ``本报记者 X 通讯员 Y``, ``□本报评论员``.
+    Also (unseen-issue check): ``据新华社电`` without a date, space-separated names closed by 报道
+    (``通讯员 李四 王五 报道``) or on a whole signature line (``本报通讯员 周彤 胡晓``), agency roles
+    (``新华社记者 X``) and ``文/``/``图/`` credits (``文/记者 李凡 图/通讯员 王芳``, ``文/图 李凡``).
+    Column labels (记者手记, 记者观察, 记者走基层) are not bylines.
     """
     s = t
     box = _BOX.match(s)
@@ -437,14 +471,14 @@ def _match_byline(t: str) -> dict | None:
     else:
         m = _SRC_WIRE.match(s)
         if m:
-            source = m.group(1)
+            source = m.group(1) or m.group(4)
             dateline = m.group(0).strip()
             pos = m.end()
     if source:
         m2 = _BYLINE_AFTER_SRC.match(s[pos:])
         authors: list[Author] = []
         if m2:
-            authors = _parse_credits(m2.group(1) or m2.group(2) or "")
+            authors = _parse_credits(m2.group("br") or m2.group("sp") or m2.group("pl") or "")
             pos += m2.end()
         byl = (t[: (box.end() if box else 0) + pos]).strip()
         return {"byline": byl, "rest": s[pos:], "source": source, "dateline": dateline,
@@ -483,7 +517,7 @@ def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[lis
             ln.kind = "debris:date_line"
             ln.data["date"] = (m.group(1), m.group(2), m.group(3))
             continue
-        m = _PAGE_MARKER.match(t)
+        m = _PAGE_MARKER.match(t) or _PAGE_MARKER.match(_PAGE_BRACKETS.sub(r"\1", t))
         if m:
             num = _num(m.group(1) or m.group(3) or m.group(5) or "")
             if num is not None and 0 < num < 1000:
@@ -533,6 +567,17 @@ def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[lis
             ln.kind = "text"
             continue
         m = _BULLET.match(t)
+        if m and (_BYLINE_ONLY.match(t[m.end():].strip()) or _COMMENTARY.match(t[m.end():].strip())):
+            b = _match_byline(t[m.end():])
+            if b:  # a signature marked with a bullet: ■本报记者 李凡
+                ln.kind = "byline"
+                ln.data.update(b, byline=t)
+                continue
+        m2 = _SOURCE_ONLY.match(compact) if len(compact) <= 20 and "据" in compact[:3] else None
+        if m2 and not m:
+            ln.kind = "source_line"
+            ln.data["source"] = m2.group(1)
+            continue
         if m:
             ln.kind = "bullet"
             ln.data["bullet"] = m.group(1)
@@ -546,7 +591,7 @@ def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[lis
             ln.kind = "byline"
             ln.data.update(b)
             continue
-        if _PHOTO_TAIL.search(t) and len(compact) <= 200:
+        if len(compact) <= 200 and "摄" in t and _PHOTO_TAIL.search(t):
             ln.kind = "caption"
             continue
         if (indent_mode and indented and i not in hints) or _INTERVIEW_Q.match(t) or _INTERVIEW_A.match(t):
@@ -643,7 +688,7 @@ class _Builder:
     def add_caption(self, ln: _Line, text: str) -> str:
         a = self.cur or self.new_article(ln.idx)
         self.add_lines(a, ln.idx)
-        m = _BYLINE_TAIL.search(text)
+        m = _BYLINE_TAIL.search(text) or ("摄" in text and _PHOTO_TAIL_BARE.search(text)) or None
         if m:
             names = {x.name for x in a.authors}
             for au in _parse_credits(m.group(1)):
@@ -735,7 +780,7 @@ def _next_content(cls: list[_Line], j: int, limit: int = 6) -> list[_Line]:
 
 
 def _is_headline_start(kind: str) -> bool:
-    return kind in ("byline", "caption", "bullet", "text", "cont_up", "headline", "bracket_byline")
+    return kind in ("byline", "caption", "bullet", "text", "cont_up", "headline", "bracket_byline", "source_line")
 
 
 def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int] | None = None) -> ParsedIssue:
@@ -855,7 +900,7 @@ def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int
                 j += 1
             nxt = _next_content(cls, j, 4)
             after = nxt[0] if nxt else None
-            strong_after = (after is not None and after.kind in ("byline", "bracket_byline")) or (
+            strong_after = (after is not None and after.kind in ("byline", "bracket_byline", "source_line")) or (
                 after is not None and after.kind in ("caption", "text") and len(nxt) > 1
                 and nxt[1].kind == "byline" and len(after.text) <= 60)
             if after is not None and after.kind == "text" and len(block) == 1 and block[0].score == 1 \
@@ -921,6 +966,15 @@ def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int
             continue
         if k == "byline":
             a = b.cur
+            d = ln.data
+            if (a is not None and (a.paragraphs or a.captions) and not b.open and d["source"] is None
+                    and not d["rest"].strip() and _PHOTO_CREDIT_END.search(d["byline"])):
+                # a photo credit on its own line under a picture item: 记者 张三 摄
+                b.add_lines(a, ln.idx)
+                b.add_byline(a, d["byline"], d["authors"])
+                b.decide(ln, f"byline #{a.seq}", "photo credit line after the item (… 摄)")
+                i += 1
+                continue
             if a is None or a.paragraphs or (a.byline and not a.title):
                 a = b.new_article(ln.idx)
             b.add_lines(a, ln.idx)
@@ -935,6 +989,14 @@ def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int
             b.decide(ln, became, "byline/dateline pattern")
             i += 1
             continue
+        if k == "source_line":
+            # 据新华社 / （据人民日报）: the source of the current article (lead or trailing credit)
+            a = b.cur or b.new_article(ln.idx)
+            b.add_lines(a, ln.idx)
+            b.add_byline(a, ln.text, [], ln.data["source"])
+            b.decide(ln, f"byline #{a.seq}", "source-only line (据…)")
+            i += 1
+            continue
         if k == "bracket_byline":
             a = b.cur or (b.issue.articles[-1] if b.issue.articles else b.new_article(ln.idx))
             b.add_lines(a, ln.idx)
@@ -943,6 +1005,12 @@ def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int
             i += 1
             continue
         if k == "bullet":
+            if not b.bullets_are_articles and b.cur is not None and not b.open and _dated_item(ln):
+                nxt = _next_content(cls, i + 1, 1)
+                if (b.cur.bullet is not None) or (nxt and nxt[0].kind == "bullet" and _dated_item(nxt[0])):
+                    # a run of ■ items that each open with a time phrase (3月2日，/日前，): 简讯 items
+                    # even without a section label
+                    b.bullets_are_articles = True
             if b.bullets_are_articles or b.cur is None:
                 a = b.new_article(ln.idx)
                 a.kind = "brief"
@@ -999,6 +1067,12 @@ def parse_issue(text: str, file_name: str | None = None, headline_hints: set[int
         i += 1
     _finish(issue, text, file_name)
     return issue
+
+
+def _dated_item(ln: _Line) -> bool:
+    """A bullet line whose text opens with a time phrase (``■3月2日，…`` / ``●日前，…``)."""
+    m = _BULLET.match(ln.text)
+    return bool(m) and _LEAD_TIME.match(ln.text[m.end():]) is not None
 
 
 def _decide_blanks(b: _Builder, cls: list[_Line], i: int, j: int) -> None:

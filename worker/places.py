@@ -27,8 +27,10 @@ from dataclasses import dataclass
 
 from worker.segment import Doc, load_yaml, trie_regex
 
-_SUFFIX_RE = re.compile(
-    r"(?:(?:壮族|回族|维吾尔|畲族|白族|傣族)?自治[区县州]|特别行政区|新区|地区|[省市县区])$")
+# Ethnic names before 自治区/州/县 (凉山彝族自治州 → 凉山, 黔东南苗族侗族自治州 → 黔东南).
+_ETHNIC = ("(?:(?:壮|回|畲|白|傣|彝|藏|羌|苗|侗|布依|土家|朝鲜|蒙古|黎|瑶|哈尼|傈僳|景颇|纳西|土|撒拉|满|仡佬|水)族"
+           "|维吾尔|哈萨克|柯尔克孜)")
+_SUFFIX_RE = re.compile(rf"(?:{_ETHNIC}*自治[区县州]|特别行政区|新区|地区|[省市县区])$")
 _DATELINE_RE = re.compile(r"^[（(]?(?:据)?(?:新华社|中新社|人民日报|本报|央视|工人日报)[^\s，,。]{0,12}?"
                           r"\d{1,2}月\d{1,2}日(?:电|讯)[)）]?")
 _PERSON_BEFORE = ("记者", "通讯员", "摄影", "实习生", "见习记者")
