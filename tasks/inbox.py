@@ -25,10 +25,21 @@ def scan_inbox() -> dict:
             "waiting": len(result.waiting)}
 
 
+@celery_app.task(name="briefing.sync_failed")
+def sync_failed() -> list[str]:
+    """Copy Issues that failed in processing into ``failed/`` with their reason (and remove the
+    copy once a retry processed them). Sent by ``process_issue`` after a failure; reconcile runs
+    it too, in case that message was lost."""
+    from worker import inbox
+
+    return inbox.sync_failed(session_scope, get_settings())
+
+
 @celery_app.task(name="briefing.reconcile")
 def reconcile() -> dict:
-    """Repair after crashes and lost messages: finish or undo stale claims in ``processing/`` and
-    re-queue Issues left unprocessed. The database is the truth; the broker is a hint."""
+    """Repair after crashes and lost messages: finish or undo stale claims in ``processing/``,
+    re-queue Issues left unprocessed, bring ``failed/`` up to date. The database is the truth; the
+    broker is a hint."""
     from worker import inbox, pipeline
 
     settings = get_settings()
@@ -39,4 +50,7 @@ def reconcile() -> dict:
 
     for issue_id in lost:
         process_issue.delay(issue_id)
-    return {"claims": actions, "requeued": lost}
+    failed = inbox.sync_failed(session_scope, settings)
+    if actions:  # a claim went back to the inbox: take it now rather than at the next scan
+        scan_inbox.delay()
+    return {"claims": actions, "requeued": lost, "failed": failed}

@@ -11,6 +11,9 @@ def process_issue(self, issue_id: int) -> dict:
     from worker.pipeline import process_issue as run
 
     outcome = run(issue_id, task_id=self.request.id)
+    if outcome.status == "failed" or outcome.detail.startswith("gave up"):
+        # the inbox worker (which owns the folders) puts a copy with the reason into failed/
+        self.app.send_task("briefing.sync_failed")
     return {"issue": issue_id, "status": outcome.status, "detail": outcome.detail,
             "articles": outcome.articles}
 
@@ -18,9 +21,8 @@ def process_issue(self, issue_id: int) -> dict:
 @celery_app.task(name="briefing.retrain_classifier")
 def retrain_classifier() -> dict:
     """Retrain the learned topic model when corrections changed since the last one."""
-    from worker.learning import retrain_if_changed
-
     from worker.db import session_scope
+    from worker.learning import retrain_if_changed
     from worker.settings import get_settings
 
     with session_scope() as session:

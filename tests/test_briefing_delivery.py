@@ -156,3 +156,28 @@ def test_convert_to_pdf_none_without_libreoffice(tmp_path, monkeypatch):
     docx = write_atomic(tmp_path / "a.docx", render(synthetic_content(1, "daily")))
     assert convert_to_pdf(docx) is None
     assert not Path(docx).with_suffix(".pdf").exists()
+
+
+def test_deliver_by_id_as_the_task_does(smtp, settings):
+    """worker.delivery.deliver(briefing_id) — the body of the deliver_briefing task — on the
+    configured database (it once failed with NameError: Briefing, so every delivery retried)."""
+    from worker.briefing import load_briefing_config
+    from worker.db import session_scope
+    from worker.delivery import deliver
+
+    handler, port = smtp
+    path = write_atomic(settings.outbox_dir / "b.docx", render(synthetic_content(3, "daily")))
+    with session_scope() as s:
+        b = Briefing(kind="daily", period_start=date(2024, 12, 24), period_end=date(2024, 12, 24),
+                     year=2024, number=1, file_path=str(path))
+        s.add(b)
+        s.flush()
+        briefing_id = b.id
+    config = {**load_briefing_config(), "email": {"daily": ["leader@union.test"]}}
+    assert deliver(briefing_id, settings, config).startswith("SMTP not configured")
+    assert "no e-mail recipients" in deliver(briefing_id, settings)
+    with_smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none"})
+    assert deliver(briefing_id, with_smtp, config) == "e-mailed to 1 recipient(s)"
+    assert len(handler.messages) == 1
+    with session_scope() as s:
+        assert s.exec(select(Delivery).where(Delivery.briefing_id == briefing_id)).one().status == "sent"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 from conftest import SAMPLES
@@ -11,7 +10,6 @@ from sqlmodel import func, select
 from worker import inbox, pipeline
 from worker.db import session_scope
 from worker.models import Article, Issue
-
 
 LATER = time.time() + 3600  # scans "an hour later": every dropped file is stable by then
 

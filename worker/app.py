@@ -8,24 +8,67 @@ message to be redelivered; the database decides whether the work was already don
 
 from __future__ import annotations
 
+import ssl
+
 from celery import Celery
+from celery.schedules import schedule
 from kombu import Queue
 
 from worker.logs import configure_logging
 from worker.schedule import beat_schedule, load_schedule_config
-from worker.settings import get_settings
+from worker.settings import Settings, get_settings
 
 QUEUES = ("inbox", "ingest", "reports")
-VISIBILITY_TIMEOUT_S = 3600
+_CERT_REQS = {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}
 
 
-def transport_options(broker: str) -> dict:
+def transport_options(broker: str, settings: Settings | None = None) -> dict:
     """Broker transport options: Redis's visibility timeout (above every task time limit, so a
-    long task is not redelivered while it runs); the demo's ``memory://`` transport polls, 1 s by
-    default, so it is asked to poll every 50 ms."""
+    long task is not redelivered while it runs) and how often abandoned messages are looked for;
+    the demo's ``memory://`` transport polls, 1 s by default, so it is asked to poll every 50 ms."""
     if broker.startswith("memory://"):
         return {"polling_interval": 0.05}
-    return {"visibility_timeout": VISIBILITY_TIMEOUT_S}
+    settings = settings or get_settings()
+    timeout = settings.broker_visibility_timeout
+    return {"visibility_timeout": timeout,
+            # look for abandoned (unacknowledged) messages about every visibility_timeout/10
+            "unacked_restore_interval": max(1, min(10, timeout // 10)), "unacked_restore_throttle": 1}
+
+
+def redis_ssl_options(broker: str, settings: Settings | None = None) -> dict | None:
+    """For a ``rediss://`` broker: the TLS options for kombu (``broker_use_ssl``), RedBeat and
+    redis-py. Without them kombu falls back to *not* checking the server certificate, so they are
+    always given: certificates are required unless ``BRIEFING_REDIS_SSL_CERT_REQS`` says otherwise.
+    None for a plain ``redis://`` broker."""
+    if not broker.startswith("rediss://"):
+        return None
+    settings = settings or get_settings()
+    opts: dict = {"ssl_cert_reqs": _CERT_REQS[settings.redis_ssl_cert_reqs]}
+    for key in ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile"):
+        value = getattr(settings, f"redis_{key}")
+        if value is not None:
+            opts[key] = str(value)
+    return opts
+
+
+def redis_client(url: str | None = None, **kwargs):
+    """A redis-py client for the broker URL (TLS options applied for ``rediss://``)."""
+    import redis
+
+    url = url or get_settings().broker_url
+    return redis.Redis.from_url(url, **(redis_ssl_options(url) or {}), **kwargs)
+
+
+def effective_beat_schedule(settings: Settings | None = None) -> dict:
+    """``config/schedule.yaml``'s entries, with ``BRIEFING_SCHEDULE_EVERY`` overrides (fixed
+    intervals in seconds) applied."""
+    settings = settings or get_settings()
+    entries = beat_schedule()
+    for name, seconds in settings.schedule_every.items():
+        if name not in entries:
+            raise ValueError(f"BRIEFING_SCHEDULE_EVERY: no beat entry {name!r} (have {sorted(entries)})")
+        entries[name] = {**entries[name], "schedule": schedule(float(seconds))}
+    return entries
 
 
 def create_app() -> Celery:
@@ -37,7 +80,13 @@ def create_app() -> Celery:
     app.conf.update(
         broker_url=broker,
         broker_connection_retry_on_startup=True,
-        broker_transport_options=transport_options(broker),
+        # After a lost broker connection the worker shuts down (warm) instead of reconnecting in
+        # place: in-process reconnection to Redis sometimes leaves a worker connected but no longer
+        # consuming (celery/celery#8030, #8091, #9054; reproduced by tests/test_reliability_redis.py).
+        # Compose (restart: unless-stopped) and `briefing run` start it again, and a fresh worker
+        # waits for Redis (retry on startup) and consumes reliably.
+        broker_connection_retry=False,
+        broker_transport_options=transport_options(broker, settings),
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -55,6 +104,7 @@ def create_app() -> Celery:
         task_routes={
             "briefing.scan_inbox": {"queue": "inbox"},
             "briefing.reconcile": {"queue": "inbox"},
+            "briefing.sync_failed": {"queue": "inbox"},
             "briefing.process_issue": {"queue": "ingest"},
             "briefing.retrain_classifier": {"queue": "ingest"},
             "briefing.make_due_briefings": {"queue": "reports"},
@@ -66,11 +116,16 @@ def create_app() -> Celery:
         worker_hijack_root_logger=False,
         timezone=load_schedule_config().get("timezone", settings.timezone),
         enable_utc=True,
-        beat_schedule=beat_schedule(),
+        beat_schedule=effective_beat_schedule(settings),
+        beat_max_loop_interval=settings.beat_max_interval,  # Celery's name for beat's max sleep
     )
+    ssl_opts = redis_ssl_options(broker, settings)
+    if ssl_opts is not None:
+        app.conf.update(broker_use_ssl=ssl_opts, redbeat_redis_use_ssl=ssl_opts)
     if broker.startswith(("redis://", "rediss://")):
-        # One beat at a time: RedBeat holds a lock in Redis, so a second beat started by mistake waits.
-        app.conf.update(redbeat_redis_url=broker, redbeat_lock_timeout=300,
+        # One beat at a time: RedBeat holds a lock in Redis (key ``redbeat::lock``), renewed at every
+        # tick (at least every beat_max_interval); a second beat started by mistake waits for it.
+        app.conf.update(redbeat_redis_url=broker, redbeat_lock_timeout=settings.beat_lock_timeout,
                         beat_scheduler="redbeat.RedBeatScheduler")
     return app
 

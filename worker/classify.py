@@ -338,7 +338,7 @@ def get_model(models_dir: Path | None = None, max_age: float | None = None) -> T
 def invalidate_model_cache() -> None:
     """Make the next :func:`get_model` call re-check the model file (used after saving a model in
     this process; other processes notice within :data:`MODEL_CHECK_SECONDS`)."""
-    _CACHE.checked = 0.0
+    _CACHE.checked = float("-inf")  # not 0.0: time.monotonic() may itself be below the interval
     _CACHE.stamp = None
 
 

@@ -245,7 +245,7 @@ def guess_mime(path: Path) -> str:
     return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 
-def deliver(briefing_id: int, settings=None) -> str:
+def deliver(briefing_id: int, settings=None, config: dict | None = None) -> str:
     """Deliver one made briefing by e-mail to the recipients of its kind (``config/briefing.yaml``).
 
     Returns a short status for the task history. Raises on an SMTP/network failure after recording
@@ -254,6 +254,7 @@ def deliver(briefing_id: int, settings=None) -> str:
     """
     from worker.briefing import load_briefing_config, recipients_for
     from worker.db import session_scope
+    from worker.models import Briefing
     from worker.settings import get_settings
 
     settings = settings or get_settings()
@@ -261,7 +262,7 @@ def deliver(briefing_id: int, settings=None) -> str:
         briefing = session.get(Briefing, briefing_id)
         if briefing is None or briefing.status != "made" or not briefing.file_path:
             return "nothing to deliver"
-        recipients = recipients_for(briefing.kind, load_briefing_config())
+        recipients = recipients_for(briefing.kind, config or load_briefing_config())
         if not recipients:
             return "no e-mail recipients configured; the briefing stays in outbox/"
         if not settings.smtp_host:

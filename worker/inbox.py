@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -25,6 +26,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import time
 import unicodedata
 import uuid
@@ -38,7 +40,7 @@ from sqlmodel import Session, select
 
 from worker.models import Issue, Receipt, utcnow
 from worker.reading import sniff
-from worker.settings import Settings
+from worker.settings import Settings, pause_for_test
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +113,40 @@ def date_from_file_name(name: str) -> date | None:
     return None
 
 
+F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
+
+
+def open_for_writing(path: Path) -> bool | None:
+    """True when some process on this machine still has the file open for writing.
+
+    Linux only: a read lease (``fcntl F_SETLEASE F_RDLCK``) is refused with EAGAIN exactly while
+    any process holds the file open for writing — a copy that stalls longer than
+    ``stable_seconds`` is therefore still not taken. The lease is released at once. Returns None
+    when it cannot tell (not Linux, not the file's owner and no CAP_LEASE, a file system without
+    leases such as NFS): the size+mtime window alone decides then.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        fcntl.fcntl(fd, F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as exc:
+        return True if exc.errno == errno.EAGAIN else None
+    else:
+        fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    finally:
+        os.close(fd)
+
+
 def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str], list[str], float | None]:
     """List inbox entries ready to claim.
 
-    A regular file is ready when its size and mtime have not changed for ``settings.stable_seconds``
-    (checked as: mtime at least that old, and an unchanged second ``lstat``). Anything that is not a
+    A regular file is ready when its mtime and ctime are at least ``settings.stable_seconds`` old
+    and no process has it open for writing (:func:`open_for_writing`). Anything that is not a
     regular file (directory, FIFO, symlink …) is returned as ready too, to be refused.
     Returns (ready names, names still being written, seconds until the earliest may be ready).
     """
@@ -141,6 +172,10 @@ def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str]
             waiting.append(entry.name)
             wait = window - age
             rescan = wait if rescan is None else min(rescan, wait)
+            continue
+        if open_for_writing(Path(entry.path)):
+            waiting.append(entry.name)
+            rescan = window if rescan is None else min(rescan, window)
             continue
         ready.append(entry.name)
     return ready, waiting, rescan
@@ -314,6 +349,7 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     claimed = claim(settings, name)
     if claimed is None:
         return None
+    pause_for_test(settings, "after_claim")
     found = inspect(settings, claimed)
     for attempt in range(2):
         try:
@@ -323,7 +359,8 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
         except IntegrityError:
             if attempt:
                 raise
-            log.info("same bytes stored concurrently; recording %s as a duplicate", claimed.name)
+            log.info("same bytes stored concurrently; recording %s as a duplicate", display_name(name))
+    pause_for_test(settings, "after_commit")
     file_away(settings, claimed.path, receipt, session_factory)
     log.info("receipt %s: %s %s%s", receipt.id, display_name(name), receipt.outcome,
              f" ({receipt.reason})" if receipt.reason else "")
@@ -375,6 +412,63 @@ def reconcile_processing(session_factory, settings: Settings, now: float | None 
     return actions
 
 
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def sync_failed(session_factory, settings: Settings) -> list[str]:
+    """Keep ``failed/`` in step with Issues whose *content* was refused or whose processing failed
+    (decided by ``process_issue``, possibly on another machine, after the file was archived).
+
+    A failed Issue gets a copy of its stored bytes at ``failed/issueID_NAME`` with
+    ``issueID_NAME.error.json`` (reason, attempts, where the original is archived, how to retry),
+    so ``failed/`` is the one place operations look for "cannot be processed". The archived
+    original stays where its receipt says. When the Issue is processed after all (``briefing
+    retry``), the copy and its .error.json are removed. Only the inbox worker calls this (it owns
+    the folders). Returns what it did.
+    """
+    from sqlalchemy import or_
+
+    actions: list[str] = []
+    with session_factory() as session:
+        rows = session.exec(select(Issue.id, Issue.status, Issue.failed_path).where(or_(
+            (Issue.status == "failed") & Issue.failed_path.is_(None),
+            (Issue.status != "failed") & Issue.failed_path.is_not(None)))).all()
+    for issue_id, _status, _failed_path in rows:  # re-read under its own session below
+        with session_factory() as session:
+            issue = session.get(Issue, issue_id)
+            if issue.status == "failed" and issue.failed_path is None:
+                settings.failed_dir.mkdir(parents=True, exist_ok=True)
+                name = f"issue{issue.id}_{safe_name(issue.file_name)}"
+                dest = settings.failed_dir / name
+                receipt = session.exec(select(Receipt).where(Receipt.issue_id == issue.id,
+                                                             Receipt.outcome == "accepted")).first()
+                info = {"file_name": issue.file_name, "size": issue.size, "sha256": issue.sha256,
+                        "reason": issue.error, "issue_id": issue.id, "attempts": issue.attempts,
+                        "archived_as": receipt.stored_path if receipt else None,
+                        "received_at": issue.received_at.isoformat(),
+                        "retry": f"briefing retry {issue.id}"}
+                _write_atomic(dest, issue.raw)
+                _write_atomic(dest.with_name(dest.name + ERROR_SUFFIX),
+                              json.dumps(info, ensure_ascii=False, indent=2).encode())
+                issue.failed_path = str(dest.relative_to(settings.var_dir))
+                session.add(issue)
+                actions.append(f"issue {issue.id} failed: copied to {issue.failed_path}")
+            elif issue.status != "failed" and issue.failed_path is not None:
+                dest = settings.var_dir / issue.failed_path
+                for p in (dest, dest.with_name(dest.name + ERROR_SUFFIX)):
+                    with contextlib.suppress(FileNotFoundError):
+                        p.unlink()
+                actions.append(f"issue {issue.id} is {issue.status} now: removed {issue.failed_path}")
+                issue.failed_path = None
+                session.add(issue)
+    for action in actions:
+        log.info("failed/: %s", action)
+    return actions
+
+
 def received_local_date(settings: Settings, received_at: datetime) -> date:
     """The local (``settings.timezone``) calendar date of a UTC receipt time."""
     if received_at.tzinfo is None:
@@ -384,4 +478,5 @@ def received_local_date(settings: Settings, received_at: datetime) -> date:
     return received_at.astimezone(ZoneInfo(settings.timezone)).date()
 
 
-__all__ = ["ClaimedFile", "ScanResult", "date_from_file_name", "reconcile_processing", "scan", "utcnow"]
+__all__ = ["ClaimedFile", "ScanResult", "date_from_file_name", "reconcile_processing", "scan", "sync_failed",
+           "utcnow"]

@@ -60,6 +60,7 @@ class Issue(SQLModel, table=True):
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     attempts: int = 0
     article_count: int = 0
+    failed_path: str | None = None  # copy in failed/ (relative to var_dir) while the Issue is failed
 
 
 class Article(SQLModel, table=True):

@@ -9,7 +9,10 @@ articles are replaced in the same transaction that marks the Issue processed.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,7 +21,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from worker.models import Article, Issue, utcnow
-from worker.settings import Settings, get_settings
+from worker.settings import Settings, get_settings, pause_for_test
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +80,11 @@ def start_attempt(session: Session, issue_id: int, task_id: str | None, settings
     to skip: already processed, failed, being processed by another live attempt, or gone.
 
     An Issue in ``processing`` is taken over when the same task id comes back (redelivery after a
-    crash) or the other attempt is older than the hard time limit. Each take counts an attempt; past
+    crash) or the other attempt is older than the hard time limit plus a grace
+    (``settings.attempt_stale_seconds``). Each take counts an attempt; past
     ``settings.max_attempts`` the Issue is marked failed (a poison file must not loop forever).
     """
-    stale_before = utcnow() - timedelta(seconds=settings.task_time_limit + 30)
+    stale_before = utcnow() - timedelta(seconds=settings.attempt_stale_seconds)
     takeable = or_(
         Issue.status == "pending",
         (Issue.status == "processing") & ((Issue.task_id == task_id) | (Issue.started_at < stale_before)),
@@ -119,6 +123,8 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
 
     settings = settings or get_settings()
     session_factory = session_factory or session_scope
+    # Every attempt has a token; the final write only lands while the Issue is still this attempt's.
+    task_id = task_id or f"local-{uuid.uuid4().hex}"
     with session_factory() as session:
         skip = start_attempt(session, issue_id, task_id, settings)
         if skip:
@@ -126,14 +132,19 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
         issue = session.get(Issue, issue_id)
         data, file_name, received_at = issue.raw, issue.file_name, issue.received_at
         file_date = issue.issue_date if issue.issue_date_source == "file_name" else None
+        sha256 = issue.sha256
+    if settings.test_crash_sha256 and sha256 == settings.test_crash_sha256:
+        log.warning("TEST HOOK: issue %s is the poison file; killing this process", issue_id)
+        os.kill(os.getpid(), signal.SIGKILL)
+    pause_for_test(settings, "processing")
     began = time.perf_counter()
     try:
         result = analyse(data, file_name, settings)
     except RefusedFile as exc:
-        return _fail(session_factory, issue_id, exc.reason)
+        return _fail(session_factory, issue_id, task_id, exc.reason)
     except Exception as exc:
         log.exception("issue %s: processing failed", issue_id)
-        return _fail(session_factory, issue_id, f"{type(exc).__name__}: {exc}")
+        return _fail(session_factory, issue_id, task_id, f"{type(exc).__name__}: {exc}")
     decoded, parsed = result["decoded"], result["parsed"]
     rows = article_rows(issue_id, parsed, result["enrichments"])
     from worker.inbox import received_local_date
@@ -144,26 +155,36 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
     else:
         issue_date, date_source = file_date, "file_name"
     with session_factory() as session:
+        # Compare-and-set first: it locks the Issue row, and only the attempt that still owns the
+        # Issue stores articles (one that was taken over as stale finds rowcount 0 and stops).
+        owned = session.execute(
+            update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
+            .values(status="processed", error=None, processed_at=utcnow(), article_count=len(rows),
+                    encoding=decoded.encoding, encoding_confidence=decoded.confidence,
+                    warnings=list(decoded.warnings), issue_date=issue_date, issue_date_source=date_source,
+                    masthead=parsed.masthead)
+        ).rowcount
+        if owned != 1:
+            session.rollback()
+            log.warning("issue %s: attempt %s was taken over by another one; its result is dropped",
+                        issue_id, task_id)
+            return Outcome(issue_id, "skipped", "taken over by another attempt")
         session.execute(delete(Article).where(Article.issue_id == issue_id))
         session.add_all(rows)
-        issue = session.get(Issue, issue_id)
-        issue.encoding, issue.encoding_confidence = decoded.encoding, decoded.confidence
-        issue.warnings = list(decoded.warnings)
-        issue.issue_date, issue.issue_date_source = issue_date, date_source
-        issue.masthead = parsed.masthead
-        issue.status, issue.error, issue.processed_at = "processed", None, utcnow()
-        issue.article_count = len(rows)
-        session.add(issue)
     log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
              (time.perf_counter() - began) * 1000)
     return Outcome(issue_id, "processed", articles=len(rows))
 
 
-def _fail(session_factory, issue_id: int, reason: str) -> Outcome:
+def _fail(session_factory, issue_id: int, task_id: str, reason: str) -> Outcome:
+    """Mark the Issue failed with ``reason`` — only while this attempt still owns it."""
     with session_factory() as session:
-        issue = session.get(Issue, issue_id)
-        issue.status, issue.error = "failed", reason
-        session.add(issue)
+        owned = session.execute(
+            update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
+            .values(status="failed", error=reason)
+        ).rowcount
+    if owned != 1:
+        return Outcome(issue_id, "skipped", "taken over by another attempt")
     log.warning("issue %s failed: %s", issue_id, reason)
     return Outcome(issue_id, "failed", reason)
 
@@ -180,13 +201,17 @@ def reset_for_rerun(session: Session, issue_ids: list[int]) -> int:
     return result.rowcount
 
 
-def lost_issue_ids(session: Session, older_than_s: float = 600.0, settings: Settings | None = None) -> list[int]:
+def lost_issue_ids(session: Session, older_than_s: float | None = None,
+                   settings: Settings | None = None) -> list[int]:
     """Issues whose processing message was probably lost: pending for longer than ``older_than_s``
-    seconds, or processing past the hard time limit (their worker died). Reconcile re-queues them."""
+    seconds (default ``settings.reconcile_requeue_after_seconds``), or processing past the hard time
+    limit plus grace (their worker died). Reconcile re-queues them."""
     settings = settings or get_settings()
+    if older_than_s is None:
+        older_than_s = settings.reconcile_requeue_after_seconds
     now = utcnow()
     pending_before = now - timedelta(seconds=older_than_s)
-    stale_before = now - timedelta(seconds=settings.task_time_limit + 30)
+    stale_before = now - timedelta(seconds=settings.attempt_stale_seconds)
     stmt = select(Issue.id).where(or_(
         (Issue.status == "pending") & (Issue.received_at < pending_before),
         (Issue.status == "processing") & (Issue.started_at < stale_before),

@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import func, text
 from sqlmodel import select
 
-from worker.app import QUEUES
+from worker.app import QUEUES, redis_client
 from worker.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, utcnow
 from worker.settings import get_settings
 
@@ -31,7 +31,7 @@ def queue_lengths() -> dict[str, int] | None:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_timeout=2)
+        client = redis_client(url, socket_timeout=2, socket_connect_timeout=2)
         return {q: client.llen(q) for q in QUEUES}
     except redis.RedisError:
         return None
@@ -40,6 +40,15 @@ def queue_lengths() -> dict[str, int] | None:
 def workers_alive(timeout: float = 1.5) -> list[str] | None:
     """Names of workers answering a ping (None when the broker is unreachable)."""
     from worker.app import celery_app
+
+    url = get_settings().broker_url
+    if url.startswith(("redis://", "rediss://")):  # fail fast: kombu would retry for many seconds
+        import redis
+
+        try:
+            redis_client(url, socket_timeout=2, socket_connect_timeout=2).ping()
+        except redis.RedisError:
+            return None
 
     try:
         replies = celery_app.control.ping(timeout=timeout) or []
@@ -56,7 +65,7 @@ def beat_alive() -> bool | None:
     import redis
 
     try:
-        return bool(redis.Redis.from_url(url, socket_timeout=2).exists(BEAT_LOCK_KEY))
+        return bool(redis_client(url, socket_timeout=2, socket_connect_timeout=2).exists(BEAT_LOCK_KEY))
     except redis.RedisError:
         return None
 
@@ -65,15 +74,19 @@ def show_status(console: Console, limit: int = 10) -> None:
     """Print receipts, issues (failures with reasons), briefings, task history, queues, liveness."""
     from worker.db import session_scope
 
-    with session_scope() as s:
-        receipts = s.exec(select(Receipt).order_by(Receipt.id.desc()).limit(limit)).all()
-        counts = dict(s.exec(select(Issue.status, func.count()).group_by(Issue.status)).all())
-        failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
-                        .where(Issue.status == "failed").order_by(Issue.id.desc()).limit(limit)).all()
-        briefings = s.exec(select(Briefing).order_by(Briefing.id.desc()).limit(limit)).all()
-        events = s.exec(select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit * 2)).all()
-        watcher = s.get(ServiceMeta, "heartbeat:watcher")
-
+    try:
+        with session_scope() as s:
+            receipts = s.exec(select(Receipt).order_by(Receipt.id.desc()).limit(limit)).all()
+            counts = dict(s.exec(select(Issue.status, func.count()).group_by(Issue.status)).all())
+            failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
+                            .where(Issue.status == "failed").order_by(Issue.id.desc()).limit(limit)).all()
+            briefings = s.exec(select(Briefing).order_by(Briefing.id.desc()).limit(limit)).all()
+            events = s.exec(select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit * 2)).all()
+            watcher = s.get(ServiceMeta, "heartbeat:watcher")
+    except Exception as exc:  # noqa: BLE001 - still show the broker side; no URL (it may hold a password)
+        console.print(f"[red]database unreachable or not migrated: {type(exc).__name__}[/red]")
+        _show_broker_side(console)
+        return
     t = Table(title="Receipts (newest first)")
     for col in ("id", "received", "file", "size", "outcome", "issue / reason"):
         t.add_column(col)
@@ -95,7 +108,8 @@ def show_status(console: Console, limit: int = 10) -> None:
     for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
         t.add_column(col)
     for b in briefings:
-        t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", f"{b.year}年第{b.number}期" if b.number else "—",
+        number = f"{b.year}年第{b.number}期" if b.number else "—"
+        t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", number,
                   str(b.version), str(b.article_count), b.status, b.file_path or "")
     console.print(t)
     t = Table(title="Task history (newest first)")
@@ -105,6 +119,15 @@ def show_status(console: Console, limit: int = 10) -> None:
         t.add_row(_local(e.at), e.name.removeprefix("briefing."), e.state,
                   f"{e.duration:.2f}" if e.duration is not None else "", (e.detail or "")[:60])
     console.print(t)
+    _show_broker_side(console)
+    if watcher:
+        age = (utcnow() - datetime.fromisoformat(watcher.value)).total_seconds()
+        console.print(f"Watcher: last heartbeat {age:.0f} s ago" + (" [red](stale)[/red]" if age > 90 else ""))
+    else:
+        console.print("Watcher: never ran")
+
+
+def _show_broker_side(console: Console) -> None:
     q = queue_lengths()
     console.print("Queues: " + (", ".join(f"{k} {v}" for k, v in q.items()) if q is not None
                                 else "not available (broker is not Redis or unreachable)"))
@@ -113,11 +136,6 @@ def show_status(console: Console, limit: int = 10) -> None:
     beat = beat_alive()
     console.print("Beat: " + {True: "running (holds the RedBeat lock)", False: "[red]not running[/red]",
                               None: "unknown"}[beat])
-    if watcher:
-        age = (utcnow() - datetime.fromisoformat(watcher.value)).total_seconds()
-        console.print(f"Watcher: last heartbeat {age:.0f} s ago" + (" [red](stale)[/red]" if age > 90 else ""))
-    else:
-        console.print("Watcher: never ran")
 
 
 def check_health() -> list[str]:

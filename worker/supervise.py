@@ -24,13 +24,21 @@ def commands(concurrency: int) -> dict[str, list[str]]:
     }
 
 
-def run_all(concurrency: int = 2) -> int:
-    """Migrate, start every child, and wait; when one exits or on SIGINT/SIGTERM stop the rest.
-    Returns the exit status of the first child that ended (0 after a signal)."""
+def run_all(concurrency: int = 2, max_backoff: float = 30.0) -> int:
+    """Migrate, start every child, and keep them running until SIGINT/SIGTERM: a child that exits
+    (beat exits when Redis goes away, a worker may be OOM-killed) is started again after a pause
+    that doubles up to ``max_backoff`` seconds (reset once it has stayed up for a minute), like
+    compose's ``restart: unless-stopped``. Returns 0 after a signal."""
     from worker.db import migrate
+    from worker.logs import configure_logging
 
+    configure_logging()
     migrate()
-    procs = {name: subprocess.Popen(argv) for name, argv in commands(concurrency).items()}
+    argvs = commands(concurrency)
+    procs = {name: subprocess.Popen(argv) for name, argv in argvs.items()}
+    started = dict.fromkeys(procs, time.monotonic())
+    backoff = dict.fromkeys(procs, 1.0)
+    restart_at: dict[str, float] = {}
     stopping = {"signal": False}
 
     def _stop(signum, _frame):
@@ -38,14 +46,23 @@ def run_all(concurrency: int = 2) -> int:
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    code = 0
     try:
         while not stopping["signal"]:
-            ended = [(n, p.returncode) for n, p in procs.items() if p.poll() is not None]
-            if ended:
-                name, code = ended[0]
-                log.error("%s exited with %s; stopping the others", name, code)
-                break
+            now = time.monotonic()
+            for name, p in procs.items():
+                if name in restart_at:
+                    if now >= restart_at[name]:
+                        del restart_at[name]
+                        procs[name] = subprocess.Popen(argvs[name])
+                        started[name] = now
+                    continue
+                if p.poll() is not None:
+                    if now - started[name] > 60:
+                        backoff[name] = 1.0
+                    log.error("%s exited with %s; starting it again in %.0f s", name, p.returncode,
+                              backoff[name])
+                    restart_at[name] = now + backoff[name]
+                    backoff[name] = min(max_backoff, backoff[name] * 2)
             time.sleep(0.5)
     finally:
         for p in procs.values():
@@ -57,4 +74,4 @@ def run_all(concurrency: int = 2) -> int:
                 p.wait(max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 p.kill()
-    return code
+    return 0

@@ -50,6 +50,9 @@ def watch_inbox(stop_event: threading.Event | None = None, heartbeat_s: int = 30
     batch of changes (``BRIEFING_WATCH_DEBOUNCE_MS``). Returns when ``stop_event`` is set."""
     from watchfiles import watch
 
+    from worker.logs import configure_logging
+
+    configure_logging()  # the watcher never imports the Celery app first; its log lines must not vanish
     settings = get_settings()
     settings.ensure_dirs()
     log.info("watching %s", settings.inbox_dir)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 03:24:24.743019
+Create Date: 2026-11-30 03:26:03.302082
 
 """
 from typing import Sequence, Union
@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('warnings', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('article_count', sa.Integer(), nullable=False),
+    sa.Column('failed_path', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('issue', schema=None) as batch_op:
