@@ -11,14 +11,11 @@ from worker.settings import get_settings
 def scan_inbox() -> dict:
     """Take every completely written inbox file; enqueue ``process_issue`` for new Issues after the
     commit; look again shortly when a file was still being written."""
+    from tasks.ingest import process_issue
     from worker import inbox
 
     settings = get_settings()
-    result = inbox.scan(session_scope, settings)
-    from tasks.ingest import process_issue
-
-    for issue_id in result.new_issue_ids:
-        process_issue.delay(issue_id)
+    result = inbox.scan(session_scope, settings, on_new_issue=process_issue.delay)
     if result.rescan_in is not None:
         scan_inbox.apply_async(countdown=result.rescan_in + 0.05)
     return {"receipts": len(result.receipts), "new_issues": result.new_issue_ids,

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from celery import signals
+
 from worker.app import celery_app
+
+
+@signals.worker_init.connect
+def _warm_up_ingest(sender=None, **_) -> None:
+    """An ingest worker loads dictionaries and models once, before its pool forks, so no task
+    (and no file's latency) pays the 1–2 s cold start (bench/ latency: the first file was the p95)."""
+    queues = set(getattr(sender.app.amqp.queues, "consume_from", None) or ()) if sender else set()
+    if "ingest" in queues:
+        import logging
+        import time
+
+        from worker.enrich import warm_up
+
+        began = time.perf_counter()
+        warm_up()
+        logging.getLogger(__name__).info("ingest worker warmed up in %.0f ms", (time.perf_counter() - began) * 1000)
 
 
 @celery_app.task(name="briefing.process_issue", bind=True)

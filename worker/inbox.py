@@ -367,9 +367,12 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     return receipt, is_new
 
 
-def scan(session_factory, settings: Settings, now: float | None = None) -> ScanResult:
+def scan(session_factory, settings: Settings, now: float | None = None, on_new_issue=None) -> ScanResult:
     """One pass over the inbox: take every ready entry (``now``: epoch seconds, for tests).
-    Enqueueing is the caller's job (after this returns, i.e. after every commit)."""
+
+    ``on_new_issue(issue_id)`` is called right after each new Issue's commit, so processing starts
+    while the scan goes on (a backfill of 1,000 files otherwise idles the ingest workers for
+    seconds; bench/ backfill)."""
     settings.ensure_dirs()
     ready, waiting, rescan = find_stable(settings, now)
     result = ScanResult(waiting=waiting, rescan_in=rescan)
@@ -381,6 +384,8 @@ def scan(session_factory, settings: Settings, now: float | None = None) -> ScanR
         result.receipts.append(receipt.id)
         if is_new:
             result.new_issue_ids.append(receipt.issue_id)
+            if on_new_issue is not None:
+                on_new_issue(receipt.issue_id)
     return result
 
 

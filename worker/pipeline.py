@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, insert, or_, update
 from sqlmodel import Session, select
 
 from worker.models import Article, Issue, utcnow
@@ -170,7 +170,9 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
                         issue_id, task_id)
             return Outcome(issue_id, "skipped", "taken over by another attempt")
         session.execute(delete(Article).where(Article.issue_id == issue_id))
-        session.add_all(rows)
+        # One Core executemany INSERT without RETURNING: the ORM's add_all asks for every new id back
+        # (measured: 16-18 ms an issue on PostgreSQL against 5 ms for this; bench/ backfill).
+        session.execute(insert(Article.__table__), [row.model_dump(exclude={"id"}) for row in rows])
     log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
              (time.perf_counter() - began) * 1000)
     return Outcome(issue_id, "processed", articles=len(rows))
