@@ -11,7 +11,7 @@ import time
 
 from celery import signals
 
-from worker.models import TaskEvent
+from worker.models import TaskEvent, utcnow
 
 log = logging.getLogger(__name__)
 _started: dict[str, float] = {}
@@ -24,13 +24,22 @@ def _summary(args, kwargs) -> str | None:
 
 def record_event(task_id: str, name: str, state: str, duration: float | None = None,
                  detail: str | None = None) -> None:
-    """Insert one TaskEvent row (duration in seconds)."""
+    """Insert one TaskEvent row (duration in seconds).
+
+    On PostgreSQL the insert commits without waiting for the WAL flush (``synchronous_commit =
+    off`` for this transaction only, per the PostgreSQL docs "Asynchronous Commit"): a crash may
+    lose the last history rows, never data or consistency; it saves an fsync per event, three per
+    task (bench/ backfill)."""
+    from sqlalchemy import insert, text
+
     from worker.db import session_scope
 
     try:
         with session_scope() as session:
-            session.add(TaskEvent(task_id=task_id, name=name, state=state, duration=duration,
-                                  detail=detail))
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            session.execute(insert(TaskEvent.__table__).values(
+                task_id=task_id, name=name, state=state, at=utcnow(), duration=duration, detail=detail))
     except Exception:
         log.exception("could not record task event %s %s", name, state)
 
