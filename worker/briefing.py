@@ -24,7 +24,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,19 +54,6 @@ from worker.render import (
 log = logging.getLogger(__name__)
 
 #: Fallback taxonomy (key → label) in section order, used when config/taxonomy.yaml is missing.
-DEFAULT_TAXONOMY: tuple[tuple[str, str], ...] = (
-    ("politics", "时政要闻"),
-    ("union_building", "工会建设"),
-    ("model_workers", "劳模工匠"),
-    ("skills_competition", "技能竞赛与职工创新"),
-    ("rights_protection", "维权与劳动关系"),
-    ("new_employment", "新就业形态"),
-    ("worker_services", "服务职工"),
-    ("care_and_relief", "帮扶关爱"),
-    ("work_safety", "安全生产与职业健康"),
-    ("culture", "职工文化"),
-    ("other", "其他"),
-)
 
 #: Prefecture-level cities of Zhejiang: preferred over other place names for the city chart.
 ZHEJIANG_CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
@@ -128,50 +114,18 @@ def recipients_for(kind: str, config: dict[str, Any]) -> list[str]:
     return [str(v).strip() for v in value if str(v).strip()]
 
 
-@lru_cache(maxsize=8)
-def _taxonomy_cached(path: str, mtime: float) -> tuple[tuple[str, str], ...]:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    cats = raw.get("categories", raw) if isinstance(raw, dict) else raw
-    out: list[tuple[str, str]] = []
-    defaults = dict(DEFAULT_TAXONOMY)
-    if isinstance(cats, dict):
-        for key, val in cats.items():
-            label = val.get("label") if isinstance(val, dict) else val
-            out.append((str(key), str(label or defaults.get(str(key), key))))
-    elif isinstance(cats, list):
-        for item in cats:
-            if isinstance(item, dict):
-                key = item.get("key") or item.get("id") or item.get("name")
-                if key:
-                    out.append((str(key), str(item.get("label") or defaults.get(str(key), key))))
-            elif isinstance(item, str):
-                out.append((item, defaults.get(item, item)))
-    return tuple(out)
-
-
 def load_taxonomy(config_dir: Path | None = None) -> list[tuple[str, str]]:
-    """Topic ``(key, label)`` pairs in section order from ``config/taxonomy.yaml``.
+    """Topic ``(key, label)`` pairs in section order (the order of ``config/taxonomy.yaml``,
+    ``other`` last) — the classifier's own taxonomy, so sections and topics never disagree.
+    ``config_dir`` reads another folder's file instead (tests). Raises FileNotFoundError /
+    yaml.YAMLError / ValueError for a missing or malformed file."""
+    from worker.classify import Taxonomy, get_taxonomy
 
-    Accepts ``categories: {key: {label: …}}``, ``categories: [{key:, label:}]`` or a bare
-    mapping/list; anything unreadable falls back to :data:`DEFAULT_TAXONOMY`. ``other`` is
-    always present (last unless the file places it).
-    """
     if config_dir is None:
-        from worker.settings import get_settings
-
-        config_dir = get_settings().config_dir
-    path = Path(config_dir) / "taxonomy.yaml"
-    items: list[tuple[str, str]] = []
-    if path.is_file():
-        try:
-            items = list(_taxonomy_cached(str(path), path.stat().st_mtime))
-        except (yaml.YAMLError, OSError, AttributeError, TypeError) as exc:
-            log.warning("cannot read %s (%s); using the default taxonomy", path, exc)
-    if not items:
-        items = list(DEFAULT_TAXONOMY)
-    if "other" not in {k for k, _ in items}:
-        items.append(("other", "其他"))
-    return items
+        taxonomy = get_taxonomy()
+    else:
+        taxonomy = Taxonomy(yaml.safe_load((Path(config_dir) / "taxonomy.yaml").read_text(encoding="utf-8")))
+    return [(key, taxonomy.labels[key]) for key in taxonomy.keys]
 
 
 # ============================================================================================

@@ -32,6 +32,7 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,18 +91,10 @@ class Taxonomy:
         return self.labels[key]
 
 
-_LOCK = threading.Lock()
-_TAXONOMY: Taxonomy | None = None
-
-
+@lru_cache(maxsize=1)
 def get_taxonomy() -> Taxonomy:
     """The process-wide taxonomy, read from ``config/taxonomy.yaml`` on first use."""
-    global _TAXONOMY
-    if _TAXONOMY is None:
-        with _LOCK:
-            if _TAXONOMY is None:
-                _TAXONOMY = Taxonomy(load_yaml("taxonomy.yaml"))
-    return _TAXONOMY
+    return Taxonomy(load_yaml("taxonomy.yaml"))
 
 
 def _hits_in(tax: Taxonomy, token: str) -> tuple[str, ...]:

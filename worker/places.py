@@ -22,8 +22,8 @@ Places inside organisation names count (金华市总工会 → 金华): the orga
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from worker.segment import Doc, load_yaml, trie_regex
 
@@ -113,18 +113,10 @@ class Gazetteer:
         return [w for w, s in self.surfaces.items() if not s.boundary_end and len(w) >= 2]
 
 
-_LOCK = threading.Lock()
-_GAZETTEER: Gazetteer | None = None
-
-
+@lru_cache(maxsize=1)
 def get_gazetteer() -> Gazetteer:
     """The process-wide gazetteer, read from ``config/gazetteer.yaml`` on first use."""
-    global _GAZETTEER
-    if _GAZETTEER is None:
-        with _LOCK:
-            if _GAZETTEER is None:
-                _GAZETTEER = Gazetteer(load_yaml("gazetteer.yaml"))
-    return _GAZETTEER
+    return Gazetteer(load_yaml("gazetteer.yaml"))
 
 
 def dictionary_words() -> list[str]:
