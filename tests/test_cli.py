@@ -7,6 +7,7 @@ import json
 import shutil
 
 from conftest import SAMPLES
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from worker.cli import app
@@ -70,3 +71,57 @@ def test_relabel_errors_are_clear(settings):
     assert out.exit_code == 2 and "no article 999" in out.output
     out = runner.invoke(app, ["report", "yearly"])
     assert out.exit_code == 2
+
+
+def _processed_sample(settings) -> int:
+    from worker import inbox, pipeline
+    from worker.db import session_scope
+
+    shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
+    [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
+    pipeline.process_issue(issue_id)
+    return issue_id
+
+
+def test_retry_refuses_unknown_and_processed_issues(settings):
+    issue_id = _processed_sample(settings)
+    out = runner.invoke(app, ["retry", "999"])
+    assert out.exit_code == 2 and "no issue 999" in out.output
+    out = runner.invoke(app, ["retry", str(issue_id)])
+    assert out.exit_code == 2 and "briefing reprocess" in out.output
+
+
+def test_reprocess_with_the_broker_down_keeps_issues_pending_and_says_so(settings):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from worker.db import session_scope
+    from worker.models import Issue
+
+    issue_id = _processed_sample(settings)
+    env = {**os.environ, "BRIEFING_VAR_DIR": str(settings.var_dir), "BRIEFING_BROKER_URL": "redis://127.0.0.1:1/0"}
+    out = subprocess.run([sys.executable, "-m", "worker.cli", "reprocess", "--since", "2024-12-01"], cwd=ROOT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "pending in the database" in out.stderr, out.stderr
+    with session_scope() as s:
+        assert s.get(Issue, issue_id).status == "pending"
+
+
+def test_articles_lists_ids_and_relabel_takes_a_label(settings):
+    from worker.db import session_scope
+    from worker.models import Article, Correction
+
+    issue_id = _processed_sample(settings)
+    out = runner.invoke(app, ["articles", "--issue", str(issue_id)])
+    assert out.exit_code == 0 and "全省工会经费审查工作会议" in out.stdout
+    with session_scope() as s:
+        first = s.exec(select(Article).where(Article.issue_id == issue_id, Article.seq == 1)).one()
+    out = runner.invoke(app, ["relabel", str(first.id), "工会建设", "--who", "编辑甲"])
+    assert out.exit_code == 0, out.output
+    with session_scope() as s:
+        c = s.exec(select(Correction)).one()
+        assert (c.new_category, c.who) == ("union_building", "编辑甲")
+        assert s.get(Article, first.id).category_confirmed

@@ -7,11 +7,14 @@ import json
 import os
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from worker.settings import PROJECT_ROOT
 
 app = typer.Typer(help="union-briefing: newspaper issues in, Word briefings (简报) out.",
                   no_args_is_help=True, add_completion=False)
@@ -19,6 +22,13 @@ console = Console()
 err = Console(stderr=True)
 
 KIND_HELP = "daily | weekly | monthly"
+
+
+class OutputFormat(StrEnum):
+    """Output of ``briefing parse``."""
+
+    table = "table"
+    json = "json"
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -71,8 +81,8 @@ def parse_to_contract(path: Path) -> dict:
 
 @app.command()
 def parse(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    format: str = typer.Option("table", "--format", "-f", help="json | table"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help=".txt, .docx or .pdf"),
+    format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json: the parse contract"),
     explain: bool = typer.Option(False, help="show each input line, what it became and which rule decided"),
 ) -> None:
     """Parse one issue file and print its articles (no database or broker needed)."""
@@ -94,7 +104,7 @@ def parse(
             table.add_row(str(d.line + 1), d.text[:40], d.became, d.rule)
         console.print(table)
         return
-    if format == "json":
+    if format is OutputFormat.json:
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
     issue = out["issue"]
@@ -127,7 +137,7 @@ def _safe_url(url: str) -> str:
 
 
 @app.command()
-def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="issue files to drop")) -> None:
     """Copy files into the inbox (atomically) and ask the inbox worker to scan now."""
     import shutil
 
@@ -140,51 +150,78 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False))
         shutil.copyfile(f, tmp)
         os.replace(tmp, settings.inbox_dir / f.name)
         console.print(f"queued {f.name}")
-    _send("briefing.scan_inbox")
+    if not _send("briefing.scan_inbox"):
+        err.print("the files wait in the inbox; the watcher or beat's next scan takes them")
 
 
-def _send(name: str, *args) -> None:
+def _send(name: str, *args) -> bool:
+    """Send a task; False (and a warning) when the broker is unreachable."""
     from worker.app import celery_app
 
     try:
         celery_app.send_task(name, args=list(args))
-    except Exception as exc:  # noqa: BLE001
-        err.print(f"[yellow]broker unreachable ({type(exc).__name__}); beat's next scan will pick it up[/yellow]")
+        return True
+    except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+        err.print(f"[yellow]broker unreachable ({type(exc).__name__})[/yellow]")
+        return False
+
+
+def _requeue(ids: list[int]) -> None:
+    """Reset Issues to pending and queue their processing. When the broker is down nothing is
+    lost (they stay pending in the database) but the command exits 1 and says when they will run."""
+    from worker.db import session_scope
+    from worker.pipeline import reset_for_rerun
+    from worker.settings import get_settings
+
+    with session_scope() as session:
+        reset_for_rerun(session, ids)
+    if ids and not all([_send("briefing.process_issue", i) for i in ids]):
+        after = get_settings().reconcile_requeue_after_seconds
+        err.print(f"{len(ids)} issue(s) are pending in the database; reconcile (beat, every 5 min) queues "
+                  f"them once they have waited {after:.0f} s and the broker is back")
+        raise typer.Exit(1)
+    console.print(f"queued {len(ids)} issue(s) for processing: {ids}")
 
 
 @app.command()
-def retry(issue_id: int | None = typer.Argument(None), all_failed: bool = typer.Option(False, "--all-failed")) -> None:
+def retry(
+    issue_id: int | None = typer.Argument(None, help="id of a failed issue (see `briefing status`)"),
+    all_failed: bool = typer.Option(False, "--all-failed", help="every failed issue"),
+) -> None:
     """Re-run processing of a failed Issue (or all failed ones) on its stored bytes."""
     from sqlmodel import select
 
     from worker.db import session_scope
     from worker.models import Issue
-    from worker.pipeline import reset_for_rerun
 
     with session_scope() as session:
         if all_failed:
             ids = list(session.exec(select(Issue.id).where(Issue.status == "failed")))
         elif issue_id is not None:
+            issue = session.get(Issue, issue_id)
+            if issue is None:
+                err.print(f"no issue {issue_id}")
+                raise typer.Exit(2)
+            if issue.status != "failed":
+                hint = "; to parse it again use `briefing reprocess`" if issue.status == "processed" else ""
+                err.print(f"issue {issue_id} is {issue.status}, not failed{hint}")
+                raise typer.Exit(2)
             ids = [issue_id]
         else:
             raise typer.BadParameter("give an ISSUE id or --all-failed")
-        reset_for_rerun(session, ids)
-    for i in ids:
-        _send("briefing.process_issue", i)
-    console.print(f"re-queued {len(ids)} issue(s): {ids}")
+    _requeue(ids)
 
 
 @app.command()
 def reprocess(
-    all_: bool = typer.Option(False, "--all"),
-    since: str | None = typer.Option(None, help="YYYY-MM-DD"),
+    all_: bool = typer.Option(False, "--all", help="every stored issue"),
+    since: str | None = typer.Option(None, help="issues dated on or after YYYY-MM-DD"),
 ) -> None:
     """Re-parse stored Issues (after a parser upgrade): --all, or --since an issue date."""
     from sqlmodel import select
 
     from worker.db import session_scope
     from worker.models import Issue
-    from worker.pipeline import reset_for_rerun
 
     since_d = _parse_date(since)
     if not all_ and since_d is None:
@@ -194,10 +231,7 @@ def reprocess(
         if since_d:
             stmt = stmt.where(Issue.issue_date >= since_d)
         ids = list(session.exec(stmt))
-        reset_for_rerun(session, ids)
-    for i in ids:
-        _send("briefing.process_issue", i)
-    console.print(f"re-queued {len(ids)} issue(s)")
+    _requeue(ids)
 
 
 @app.command()
@@ -219,7 +253,8 @@ def report(
         if made is None:
             console.print(f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)")
             return
-        console.print(f"{made.status}: {made.file_path or '(skipped: empty period)'}")
+        # plain print: the path must not be wrapped when a script reads it
+        print(f"{made.status}: {made.file_path or '(skipped: empty period)'}", flush=True)
 
 
 @app.command()
@@ -255,7 +290,7 @@ def beat(loglevel: str = typer.Option("INFO", "--loglevel", "-l")) -> None:
 
 
 @app.command()
-def run(concurrency: int = typer.Option(2, "--concurrency", "-c")) -> None:
+def run(concurrency: int = typer.Option(2, "--concurrency", "-c", help="processing worker processes")) -> None:
     """Run everything on one machine: inbox worker, processing worker, beat and watcher."""
     from worker.supervise import run_all
 
@@ -296,8 +331,41 @@ def demo(
 
 
 @app.command()
-def relabel(article_id: int, category: str, who: str = typer.Option(os.environ.get("USER", "operator"))) -> None:
+def articles(
+    issue_id: int | None = typer.Option(None, "--issue", help="only this issue"),
+    limit: int = typer.Option(50, help="rows"),
+) -> None:
+    """List stored articles (id, issue, page, title, topic) — the ids `briefing relabel` takes."""
+    from sqlmodel import select
+
+    from worker.classify import get_taxonomy
+    from worker.db import session_scope
+    from worker.models import Article
+
+    labels = get_taxonomy().labels
+    with session_scope() as session:
+        stmt = select(Article).order_by(Article.id.desc()).limit(limit)
+        if issue_id is not None:
+            stmt = select(Article).where(Article.issue_id == issue_id).order_by(Article.seq)
+        rows = session.exec(stmt).all()
+    table = Table("id", "issue", "版", "title", "topic", "confirmed")
+    for a in rows:
+        table.add_row(str(a.id), str(a.issue_id), str(a.page or ""), (a.title or "")[:40],
+                      labels.get(a.category, a.category), "✓" if a.category_confirmed else "")
+    console.print(table)
+
+
+@app.command()
+def relabel(
+    article_id: int = typer.Argument(..., help="article id (see `briefing articles`)"),
+    category: str = typer.Argument(..., help="topic key or label from config/taxonomy.yaml, e.g. culture or 职工文化"),
+    who: str = typer.Option(os.environ.get("USER", "operator"), help="who corrects"),
+) -> None:
     """Record a person's topic correction (or confirmation) for an article."""
+    from worker.classify import get_taxonomy
+
+    by_label = {label: key for key, label in get_taxonomy().labels.items()}
+    category = by_label.get(category, category)
     from worker.db import session_scope
     from worker.learning import record_correction
 
@@ -323,8 +391,8 @@ def reclassify(since: str | None = typer.Option(None, help="only issues dated on
 
 @app.command()
 def evaluate(
-    gold_dir: Path = typer.Option(Path("tests/data/gold"), exists=True, file_okay=False),
-    samples_dir: Path = typer.Option(Path("samples"), exists=True, file_okay=False),
+    gold_dir: Path = typer.Option(PROJECT_ROOT / "tests" / "data" / "gold", exists=True, file_okay=False),
+    samples_dir: Path = typer.Option(PROJECT_ROOT / "samples", exists=True, file_okay=False),
 ) -> None:
     """Per-category precision and recall of the topic classifier on the gold files."""
     from worker.learning import evaluate_on_gold

@@ -43,54 +43,78 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
 
     from worker.app import celery_app
     from worker.db import migrate, session_scope
-    from worker.models import Article, Briefing, Issue, Receipt
+    from worker.models import Article, Briefing, Issue, Receipt, TaskEvent
 
     migrate()
     console.print(f"working folder: {settings.var_dir}   broker: {broker}")
-    with start_worker(celery_app, pool="threads", concurrency=2, queues=["inbox", "ingest", "reports"],
-                      perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
-        tmp = settings.inbox_dir / f".{SAMPLE.name}.part"
-        shutil.copyfile(SAMPLE, tmp)
-        os.replace(tmp, settings.inbox_dir / SAMPLE.name)
-        console.print(f"dropped {SAMPLE.name} into {settings.inbox_dir}")
-        began = time.monotonic()
-        celery_app.send_task("briefing.scan_inbox")
 
-        def receipt():
-            with session_scope() as s:
-                return s.exec(select(Receipt).where(Receipt.file_name == SAMPLE.name)
-                              .order_by(Receipt.id.desc())).first()
-
-        r = _wait_for(receipt, 30, "the inbox scan")
-        console.print(f"receipt {r.id}: {r.outcome} → {r.stored_path}")
-
-        def done():
-            with session_scope() as s:
-                issue = s.get(Issue, r.issue_id)
-                return issue if issue and issue.status in ("processed", "failed") else None
-
-        issue = _wait_for(done, 120, "issue processing")
-        if issue.status == "failed":
-            console.print(f"[red]processing failed: {issue.error}[/red]")
-            return 1
+    def newest(model, *where):
         with session_scope() as s:
-            previous = s.exec(select(Briefing.id).where(Briefing.kind == "daily")
-                              .order_by(Briefing.id.desc())).first()
-        celery_app.send_task("briefing.make_briefing", args=["daily", issue.issue_date.isoformat(), True])
+            return s.exec(select(model).where(*where).order_by(model.id.desc())).first()
 
-        def briefing():
+    def finished(task_id: str):
+        """The final TaskEvent of a task we sent (succeeded or failed), else None."""
+        return newest(TaskEvent, TaskEvent.task_id == task_id, TaskEvent.state.in_(("succeeded", "failed")))
+
+    mark = newest(Receipt)
+    mark_id = mark.id if mark else 0
+    try:
+        with start_worker(celery_app, pool="threads", concurrency=2, queues=["inbox", "ingest", "reports"],
+                          perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+            tmp = settings.inbox_dir / f".{SAMPLE.name}.part"
+            shutil.copyfile(SAMPLE, tmp)
+            os.replace(tmp, settings.inbox_dir / SAMPLE.name)
+            console.print(f"dropped {SAMPLE.name} into {settings.inbox_dir}")
+            began = time.monotonic()
+            celery_app.send_task("briefing.scan_inbox")
+            r = _wait_for(lambda: newest(Receipt, Receipt.id > mark_id, Receipt.file_name == SAMPLE.name),
+                          30, "the inbox scan")
+            console.print(f"receipt {r.id}: {r.outcome} → {r.stored_path}"
+                          + (f" ({r.reason})" if r.reason else ""))
+            if r.issue_id is None:
+                console.print(f"[red]the sample was refused: {r.reason}[/red]")
+                return 1
             with session_scope() as s:
-                b = s.exec(select(Briefing).where(Briefing.kind == "daily").order_by(Briefing.id.desc())).first()
-                return b if b and b.id != previous else None
+                if r.outcome == "duplicate" and s.get(Issue, r.issue_id).status == "pending":
+                    celery_app.send_task("briefing.process_issue", args=[r.issue_id])
 
-        made = _wait_for(briefing, 120, "the briefing")
-        with session_scope() as s:
-            articles = s.exec(select(Article).where(Article.issue_id == issue.id).order_by(Article.seq)).all()
+            def done():
+                with session_scope() as s:
+                    issue = s.get(Issue, r.issue_id)
+                    return issue if issue.status in ("processed", "failed") else None
+
+            issue = _wait_for(done, 120, f"issue {r.issue_id} to be processed")
+            if issue.status == "failed":
+                console.print(f"[red]processing failed: {issue.error}[/red] (see `briefing status`)")
+                return 1
+            # force: a demo run again makes a new version rather than nothing
+            sent = celery_app.send_task("briefing.make_briefing", args=["daily", issue.issue_date.isoformat(), True])
+            event = _wait_for(lambda: finished(sent.id), 120, "the briefing")
+            if event.state != "succeeded":
+                console.print(f"[red]making the briefing failed: {event.detail}[/red]")
+                return 1
+            briefing_id = int(event.detail)
+            # make_briefing queued the delivery; let it finish so no message is left in the broker
+            delivery = _wait_for(lambda: newest(TaskEvent, TaskEvent.name == "briefing.deliver_briefing",
+                                                TaskEvent.state == "started", TaskEvent.detail == repr(briefing_id),
+                                                TaskEvent.id > event.id), 60, "the delivery task")
+            _wait_for(lambda: finished(delivery.task_id) or newest(
+                TaskEvent, TaskEvent.task_id == delivery.task_id, TaskEvent.state == "retried"), 60,
+                "the delivery task")
+            with session_scope() as s:
+                made = s.get(Briefing, briefing_id)
+                articles = s.exec(select(Article).where(Article.issue_id == issue.id).order_by(Article.seq)).all()
+    except TimeoutError as exc:
+        console.print(f"[red]{exc}[/red]; `briefing status` shows what the worker did")
+        return 1
+    from worker.classify import get_taxonomy
+
+    labels = get_taxonomy().labels
     table = Table(title=f"Issue {issue.id}: {issue.file_name} ({issue.issue_date}, {issue.encoding})")
-    for col in ("#", "title", "category", "places", "figures"):
+    for col in ("#", "title", "topic", "places", "figures"):
         table.add_column(col)
     for a in articles:
-        table.add_row(str(a.seq), (a.title or "")[:36], a.category, "、".join(a.places[:3]),
+        table.add_row(str(a.seq), (a.title or "")[:36], labels.get(a.category, a.category), "、".join(a.places[:3]),
                       "、".join(f["text"] for f in a.figures[:3]))
     console.print(table)
     console.print(f"{len(articles)} articles in {time.monotonic() - began:.1f} s; "
