@@ -4,6 +4,7 @@ and LibreOffice discovery. No mocks."""
 from __future__ import annotations
 
 import email
+import os
 import smtplib
 import socket
 import time
@@ -90,6 +91,9 @@ def test_outbox_name_and_atomic_write(tmp_path):
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["x.docx"]  # no temp files left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600: others read the outbox
 
 
 def test_email_delivers_attachment_byte_identical(smtp, made):

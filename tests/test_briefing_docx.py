@@ -436,6 +436,9 @@ def test_pdf_contains_masthead_and_every_title(samples_db):
                          check=True, timeout=60).stdout.decode("utf-8")
     flat = re.sub(r"\s+", "", out)
     assert "工会信息简报" in flat
+    # templates/fonts/fonts.conf maps 仿宋_GB2312/方正小标宋简体 to a serif CJK face and 黑体 to a sans one
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Serif(CJK|\s*CJK)", fonts) and re.search(r"Sans(CJK|\s*CJK)|MicroHei", fonts), fonts
     for _, _, arts in sample_articles():
         for a in arts:
             assert re.sub(r"\s+", "", shown_title(a)) in flat, shown_title(a)
@@ -475,3 +478,14 @@ def test_shipped_cjk_font_is_found_and_a_setting_overrides_it(monkeypatch):
         monkeypatch.delenv("BRIEFING_CJK_FONT")
         get_settings.cache_clear()
         charts._find.cache_clear()
+
+
+def test_key_figure_table_repeats_its_header_and_is_left_aligned(tmp_path):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    out = tmp_path / "m.docx"
+    out.write_bytes(render(synthetic_content(40, "monthly")))
+    [table] = Document(str(out)).tables
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(p.alignment == WD_ALIGN_PARAGRAPH.LEFT for row in table.rows[1:] for c in row.cells
+               for p in c.paragraphs)

@@ -56,6 +56,23 @@ def outbox_name(title: str, kind: str, kind_label: str, year: int, number: int,
     return _UNSAFE.sub("_", name) + f".{ext}"
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+def _pdf_fontconfig() -> Path:
+    """``templates/fonts/fonts.conf``: maps the GB/T 9704 font names in the .docx to free CJK faces
+    for LibreOffice (see that file)."""
+    from worker.settings import get_settings
+
+    return get_settings().templates_dir / "fonts" / "fonts.conf"
+
+
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: a temp file in the same folder, fsync, then
     ``os.replace`` (readers see the old file or the complete new one, never a partial one)."""
@@ -67,6 +84,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outbox readers need the umask's mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -104,7 +122,7 @@ def convert_to_pdf(docx_path: Path, *, timeout: float = PDF_TIMEOUT_S) -> Path |
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), str(docx_path)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "HOME": tmp})
+                              env={**os.environ, "HOME": tmp, "FONTCONFIG_FILE": str(_pdf_fontconfig())})
         produced = outdir / (docx_path.stem + ".pdf")
         if not produced.is_file() or produced.stat().st_size == 0:
             raise PdfConversionError(

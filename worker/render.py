@@ -587,6 +587,15 @@ def _contents(w: _Writer, c: BriefingContent) -> None:
             w.para(S_TOC2, a.title)
 
 
+def _repeat_as_header(row) -> None:
+    """Repeat ``row`` at the top of every page the table runs onto (``w:tblHeader``, ECMA-376
+    §17.4.49)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
 def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
     w.para(S_H1, f"{cn_number(heading_no)}、关键数据")
     table = w.doc.add_table(rows=1, cols=4)
@@ -594,9 +603,10 @@ def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
         table.style = w.doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    widths = (Mm(28), Mm(16), Mm(64), Mm(48))  # = 156 mm text width
+    widths = (Mm(32), Mm(14), Mm(62), Mm(48))  # = 156 mm text width
     for col, width in zip(table.columns, widths, strict=True):
         col.width = width  # w:gridCol, which LibreOffice uses
+    _repeat_as_header(table.rows[0])
     head = ("数据", "类别", "内容", "出处")
     for cell, text, width in zip(table.rows[0].cells, head, widths, strict=True):
         cell.width = width
@@ -614,6 +624,7 @@ def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
             cell.width = width
             p = cell.paragraphs[0]
             p.style = w.style(S_TABLE)
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT  # justified CJK in narrow cells spreads characters apart
             w.run(p, text, S_TABLE)
     w.para(S_CAPTION, "注：按金额、人数等分类取本期数值最大者。")
 
