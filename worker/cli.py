@@ -49,7 +49,7 @@ def _check_kind(kind: str) -> str:
 
 
 def parse_to_contract(path: Path) -> dict:
-    """Decode, parse and enrich one file → the parse contract of ARCHITECTURE.md (a JSON-ready dict)."""
+    """Decode, parse and enrich one file → the parse contract of docs/ARCHITECTURE.md (a JSON-ready dict)."""
     import hashlib
 
     from worker.pipeline import analyse
