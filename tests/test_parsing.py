@@ -453,3 +453,31 @@ def test_photo_credit_line_under_a_picture_item() -> None:
                "巧手绣新春\n\n3月28日，职工在学习剪纸技艺。 通讯员 李四 摄\n")
     assert [(a.title, a.kind, _authors(a)) for a in p.articles] == [
         ("春耕正当时", "photo", [("张三", "记者")]), ("巧手绣新春", "photo", [("李四", "通讯员")])]
+
+
+_TWELVE = ["李凡", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "孙丽", "郑强"]
+
+
+@pytest.mark.timeout(20)  # a hang guard, not a speed test: these inputs once took minutes
+@pytest.mark.parametrize("line", [
+    "记者李凡摄" * 10 + "。",
+    " ".join("记者" + n for n in _TWELVE) + " 等。",
+    "（" + " ".join("记者 " + n for n in _TWELVE[:10]) + " 摄",
+    "本报讯 " + "记者" * 20,
+    "记者" * 5000,
+])
+def test_byline_patterns_do_not_backtrack_catastrophically(line):
+    """Found by an adversarial run: names could contain role words and adjacent names could split a
+    run of Han many ways, so the byline regexes backtracked exponentially."""
+    from worker.parsing import account
+
+    text = "工会新闻标题\n\n本报讯 记者周晓岚报道 今天召开会议。\n\n" + line + "\n"
+    parsed = parse_issue(text)
+    assert account(text, parsed) == []  # finished, and every character landed somewhere
+    assert parsed.articles[0].authors[0].name == "周晓岚"
+
+
+def test_bracket_byline_with_space_separated_names_still_splits():
+    parsed = parse_issue("标题一二三四\n\n本报讯 记者李凡报道 开会了。\n\n（通讯员 沈一丹 陆晓）\n")
+    authors = [(a.name, a.role) for a in parsed.articles[0].authors]
+    assert authors[-2:] == [("沈一丹", "通讯员"), ("陆晓", "通讯员")]

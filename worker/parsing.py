@@ -211,13 +211,16 @@ _ROLE = rf"(?:{_SLASH}(?:{_MEDIA}?{_ROLE_WORD})?|{_MEDIA}?{_ROLE_WORD})"
 # Column labels that look like "role + name" (记者手记, 记者观察, 记者走基层) are not names.
 _NOT_NAME = ("报道|摄影|摄像|图文|手记|观察|走基层|调查|探访|直击|蹲点|视点|连线|在线|热线|眼中|笔记|札记|随笔|日记"
              "|来信|感言")
-_NAME = rf"(?!{_NOT_NAME})[{_HAN}·]{{2,4}}?"
+_TERM = r"(?:摄影报道|图文报道|报道|摄影|摄|文/图|图/文|文图)"
+# No role word or credit term inside a name, so a run of Han has one way to split into credits:
+# without this, "记者李凡摄" × 10 took minutes to reject (backtracking; found by an adversarial test).
+_NAME = rf"(?!{_NOT_NAME})(?:(?!{_ROLE_WORD}|{_TERM})[{_HAN}·]){{2,4}}?"
 _CREDIT = rf"{_ROLE}[ \t\u3000]*{_NAME}(?:[ \t\u3000]*[、，,][ \t\u3000]*{_NAME})*"
 _CREDITS = rf"{_CREDIT}(?:[ \t\u3000]*(?:[、，,][ \t\u3000]*)?{_CREDIT})*"
-# Inside brackets names may also be separated by spaces: （通讯员 陈一鸣 王芳）
-_CREDIT_BR = rf"{_ROLE}[ \t\u3000]*{_NAME}(?:[ \t\u3000]*[、，,]?[ \t\u3000]*{_NAME})*"
+# Inside brackets names may also be separated by spaces: （通讯员 陈一鸣 王芳） — but by something:
+# adjacent names are ambiguous (and made the match exponential).
+_CREDIT_BR = rf"{_ROLE}[ \t\u3000]*{_NAME}(?:(?:[ \t\u3000]*[、，,][ \t\u3000]*|[ \t\u3000]+){_NAME})*"
 _CREDITS_BR = rf"{_CREDIT_BR}(?:[ \t\u3000]*(?:[、，,][ \t\u3000]*)?{_CREDIT_BR})*"
-_TERM = r"(?:摄影报道|图文报道|报道|摄影|摄|文/图|图/文|文图)"
 _SRC_LOCAL = re.compile(rf"^本报(?:([{_HAN}]{{2,8}}?)(\d{{1,2}}月\d{{1,2}}日)?)?讯")
 _SRC_WIRE = re.compile(
     rf"^据?\s*((?:新华社|中新社|中国新闻社|人民日报|工人日报|央视|央广|[{_HAN}]{{2,8}}?(?:社|日报|报|网|台)))"
@@ -582,7 +585,7 @@ def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[lis
             ln.kind = "bullet"
             ln.data["bullet"] = m.group(1)
             continue
-        if _BYLINE_BRACKET.match(compact if len(compact) < 40 else t):
+        if _BYLINE_BRACKET.match(t) or (len(compact) < 40 and _BYLINE_BRACKET.match(compact)):
             ln.kind = "bracket_byline"
             ln.data["authors"] = _parse_credits(t)
             continue
