@@ -141,3 +141,12 @@ def test_reconcile_returns_uncommitted_claim_and_files_committed_one(settings):
     inbox.reconcile_processing(session_scope, settings)
     assert (settings.var_dir / receipt.stored_path).exists()
     assert len(_receipts()) == 1
+
+
+def test_a_dropped_error_json_gets_a_receipt_too(settings):
+    """Every dropped file gets exactly one receipt: a name ending in .error.json used to be skipped
+    silently (adversarial run)."""
+    _drop(settings, "report.error.json", b'{"reason": "x"}')
+    inbox.scan(session_scope, settings, LATER)
+    [r] = _receipts()
+    assert r.file_name == "report.error.json" and r.outcome == "refused" and "unsupported" in r.reason

@@ -200,15 +200,11 @@ def test_docx_that_is_not_a_docx_refused() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# .pdf (made with matplotlib and a system CJK font)
+# .pdf (made with matplotlib and the project's shipped CJK font)
 # ---------------------------------------------------------------------------------------------
 def _cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    for path in font_manager.findSystemFonts():
-        if "cjk" in path.lower() or "wqy" in path.lower() or "droidsansfallback" in path.lower():
-            return path
-    return None
+    shipped = ROOT / "templates" / "fonts" / "wqy-microhei.ttc"  # so these tests never skip
+    return str(shipped) if shipped.exists() else None
 
 
 def _pdf(lines: list[str]) -> bytes:
@@ -276,3 +272,65 @@ def test_sniff_refuses_binary_without_nul_pattern_but_keeps_every_text_encoding(
     text = SAMPLE_UTF8.read_text(encoding="utf-8")
     for enc in ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be"):
         assert sniff("issue.txt", text.encode(enc)[:8192]) is None, enc
+
+
+@pytest.mark.timeout(60)  # hang guards: each of these once took minutes or crashed (adversarial run)
+def test_docx_shapes_that_were_quadratic_or_recursive():
+    import docx as _docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def save(d):
+        b = io.BytesIO()
+        d.save(b)
+        return b.getvalue()
+
+    many = _docx.Document()
+    for i in range(3000):
+        many.add_paragraph(f"标题{i}号工会活动", style="Heading 1")
+        many.add_paragraph(f"本报讯 工会举办活动{i}，职工参加。")
+    got = read_document(save(many), "many.docx")
+    assert len(got.headline_hints) == 3000
+
+    runs = _docx.Document()
+    p = runs.add_paragraph()
+    for i in range(3000):
+        p.add_run(f"工会活动{i}").add_break()
+    assert read_document(save(runs), "runs.docx").text.count("工会活动") == 3000
+
+    merged = _docx.Document()
+    table = merged.add_table(rows=1500, cols=1)
+    for k, row in enumerate(table.rows):
+        mark = OxmlElement("w:vMerge")
+        if k == 0:
+            mark.set(qn("w:val"), "restart")
+            row.cells[0].text = "工会合并单元格的内容"
+        row.cells[0]._tc.get_or_add_tcPr().append(mark)
+    assert "工会合并单元格的内容" in read_document(save(merged), "merged.docx").text
+
+
+def test_encrypted_pdf_is_refused_saying_so() -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(_pdf(["全省工会经费审查工作会议在杭州召开"]))).pages:
+        writer.add_page(page)
+    writer.encrypt("secret", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    with pytest.raises(RefusedFile, match="encrypted PDF: it needs a password"):
+        read_document(buf.getvalue(), "locked.pdf")
+
+
+def test_control_and_bidi_characters_are_removed_not_line_breaks() -> None:
+    """\\x0b and \\x1f split a headline in two (str.splitlines breaks there) and U+202E reversed a
+    title on screen; all are removed while decoding (adversarial run)."""
+    raw = "全省工会\x01经费\x0b审查\x1f工作会议在杭州召开\u202e。\n本报讯 记者周晓岚报道 会议召开。\n"
+    assert decode_text(raw.encode("utf-8")).text.splitlines()[0] == "全省工会经费审查工作会议在杭州召开。"
+
+
+def test_big5_passes_the_inbox_sniff_and_decodes_as_big5() -> None:
+    text = "浙江工人日報\n本報訊 記者周曉嵐報道 全省工會經費審查工作會議在杭州召開。會議總結今年工作。\n"
+    data = (text * 5).encode("big5")
+    assert sniff("issue.txt", data[:8192]) is None
+    assert read_document(data, "issue.txt").encoding == "big5"

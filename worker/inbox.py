@@ -99,7 +99,7 @@ def safe_name(name: str) -> str:
 
 def is_ignored(name: str) -> bool:
     """Hidden and temporary files (editor/download partials) are never taken."""
-    return bool(TEMP_NAME.search(name)) or name.endswith(ERROR_SUFFIX)
+    return bool(TEMP_NAME.search(name))
 
 
 def date_from_file_name(name: str) -> date | None:
