@@ -499,6 +499,7 @@ class _Writer:
         self.doc = doc
         self._fonts: dict[str, tuple[str, str]] = {}
         self._styles: dict[str, object] = {}
+        self._sect_pr = None
 
     def style(self, name: str):
         st = self._styles.get(name)
@@ -531,7 +532,17 @@ class _Writer:
     def para(self, style: str, *parts: str | tuple[str, str], align=None) -> Paragraph:
         """A paragraph of ``style``; a part may be ``(text, font_style)`` to borrow the fonts of
         another style for that run (e.g. a 黑体 label inside a 楷体 line)."""
-        p = self.doc.add_paragraph(style=self.style(style))
+        # Insert before the body's final w:sectPr directly: Document.add_paragraph looks that element
+        # up by scanning the whole body each time, which made a 10,000-article briefing quadratic.
+        if self._sect_pr is None:
+            self._sect_pr = self.doc.element.body.sectPr
+        if self._sect_pr is None:
+            p = self.doc.add_paragraph(style=self.style(style))
+        else:
+            element = OxmlElement("w:p")
+            self._sect_pr.addprevious(element)
+            p = Paragraph(element, self.doc._body)
+            p.style = self.style(style)
         if align is not None:
             p.alignment = align
         for part in parts:
