@@ -334,3 +334,9 @@ def test_big5_passes_the_inbox_sniff_and_decodes_as_big5() -> None:
     data = (text * 5).encode("big5")
     assert sniff("issue.txt", data[:8192]) is None
     assert read_document(data, "issue.txt").encoding == "big5"
+
+
+def test_shift_jis_japanese_is_refused_not_read_as_gb18030() -> None:
+    text = "東京新聞\n2024年12月24日\n\n労働組合の会議が東京で開催された。参加者は多く、議論が活発に行われた。\n" * 5
+    with pytest.raises(RefusedFile, match="Japanese"):
+        read_document(text.encode("shift_jis"), "tokyo.txt")

@@ -210,6 +210,21 @@ def _clean(text: str) -> str:
     return _ZERO_WIDTH.sub("", text)
 
 
+_KANA = re.compile("[\u3040-\u30ff]")
+
+
+def _refuse_if_japanese(data: bytes) -> None:
+    """GB18030 decodes Shift-JIS/EUC-JP bytes 'validly' into nonsense; when the bytes decode
+    strictly as Japanese with kana, refuse them as not Chinese (adversarial run)."""
+    for codec in ("shift_jis", "euc_jp"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if sum(1 for _ in _KANA.finditer(text)) > 0.05 * max(1, len("".join(text.split()))):
+            raise RefusedFile(f"not Chinese text: Japanese ({codec.replace('_', '-').upper()})")
+
+
 def _check_chinese(text: str) -> None:
     stripped = "".join(text.split())
     if not stripped:
@@ -346,6 +361,7 @@ def decode_text(data: bytes) -> DecodedText:
                                     "characters)")
                 else:
                     conf = 0.7
+                    _refuse_if_japanese(data)
     if text is None:
         text, enc, conf = _decode_guess(data, warnings)
     text = _clean(text)
