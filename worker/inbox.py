@@ -103,14 +103,10 @@ def is_ignored(name: str) -> bool:
 
 
 def date_from_file_name(name: str) -> date | None:
-    """Issue date carried by a file name: ``2024-12-24``, ``2024_12_24``, ``2024.12.24`` or
-    ``20241224`` (first valid one). Returns None when there is none."""
-    for m in re.finditer(r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)", name):
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            continue
-    return None
+    """Issue date carried by a file name (the parser's rule: ``worker.parsing.date_from_file_name``)."""
+    from worker.parsing import date_from_file_name as from_name
+
+    return from_name(name)
 
 
 F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)

@@ -1105,6 +1105,17 @@ def _resume(b: _Builder, from_page: int | None) -> None:
         art.continued_pages.append(b.page)
 
 
+def date_from_file_name(name: str) -> date | None:
+    """Issue date carried by a file name: ``2024-12-24``, ``2024_12_24``, ``2024.12.24`` or
+    ``20241224`` (the first valid one; years 1900–2099). None when there is none."""
+    for m in _FILE_DATE.finditer(name):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None
+
+
 def _finish(issue: ParsedIssue, text: str, file_name: str | None) -> None:
     """Post-pass: derived titles, kinds, issue date from file name / inference."""
     issue.explain.sort(key=lambda d: d.line)
@@ -1127,13 +1138,9 @@ def _finish(issue: ParsedIssue, text: str, file_name: str | None) -> None:
             elif a.section in ("图片新闻", "图片报道", "图说") and len(a.paragraphs) <= 1:
                 a.kind = "photo"
     if issue.issue_date is None and file_name:
-        m = _FILE_DATE.search(file_name)
-        if m:
-            try:
-                issue.issue_date = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                issue.issue_date_source = "file_name"
-            except ValueError:
-                pass
+        issue.issue_date = date_from_file_name(file_name)
+        if issue.issue_date:
+            issue.issue_date_source = "file_name"
     if issue.issue_date is None:
         issue.issue_date = _infer_date(text)
         if issue.issue_date:
