@@ -326,42 +326,31 @@ def decode_text(data: bytes) -> DecodedText:
                 warnings.append(w)
             break
     if text is None:
+        # Strict decodes in the order: UTF-16 without BOM (NUL pattern), UTF-8, GB18030.
         u16 = _looks_utf16(data[:65536])
-        if u16:
-            r = _decode_truncated(data, u16)
+        tries = ([(u16, 0.9)] if u16 else []) + [("utf-8", 0.99), ("gb18030", 0.95)]
+        for codec, confidence in tries:
+            r = _decode_truncated(data, codec)
             if r is not None:
-                text, w = r
-                enc, conf = u16, 0.9
+                (text, w), enc, conf = r, codec, confidence
                 if w:
                     warnings.append(w)
-    if text is None:
-        r = _decode_truncated(data, "utf-8")
-        if r is not None:
-            text, w = r
-            enc, conf = "utf-8", 0.99
-            if w:
-                warnings.append(w)
-    if text is None:
-        r = _decode_truncated(data, "gb18030")
-        if r is not None:
-            text, w = r
-            enc, conf = "gb18030", 0.95
-            if w:
-                warnings.append(w)
-            # Big5 bytes are (almost always) valid GBK: check the result looks like simplified text.
-            if _gb_rare_share(text) > 0.2 or (_odd_share(text) > 0.05 and _gb_rare_share(text) > 0.05):
-                try:
-                    alt = data.decode("big5hkscs")
-                except UnicodeDecodeError:
-                    alt = None
-                if alt is not None and _odd_share(alt) < _odd_share(text) + 1e-9 \
-                        and _gb_rare_share_big5(alt) <= _gb_rare_share(text):
-                    text, enc, conf = alt, "big5", 0.8
-                    warnings.append("decoded as Big5 (bytes are also valid GB18030, which gave unlikely "
-                                    "characters)")
-                else:
-                    conf = 0.7
-                    _refuse_if_japanese(data)
+                break
+        # Big5 bytes are (almost always) valid GBK: check the result looks like simplified text.
+        rare = _gb_rare_share(text) if enc == "gb18030" else 0.0
+        if rare > 0.2 or (rare > 0.05 and _odd_share(text) > 0.05):
+            try:
+                alt = data.decode("big5hkscs")
+            except UnicodeDecodeError:
+                alt = None
+            if alt is not None and _odd_share(alt) < _odd_share(text) + 1e-9 \
+                    and _gb_rare_share_big5(alt) <= _gb_rare_share(text):
+                text, enc, conf = alt, "big5", 0.8
+                warnings.append("decoded as Big5 (bytes are also valid GB18030, which gave unlikely "
+                                "characters)")
+            else:
+                conf = 0.7
+                _refuse_if_japanese(data)
     if text is None:
         text, enc, conf = _decode_guess(data, warnings)
     text = _clean(text)
