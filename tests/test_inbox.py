@@ -150,3 +150,19 @@ def test_a_dropped_error_json_gets_a_receipt_too(settings):
     inbox.scan(session_scope, settings, LATER)
     [r] = _receipts()
     assert r.file_name == "report.error.json" and r.outcome == "refused" and "unsupported" in r.reason
+
+
+def test_second_reconcile_of_the_same_claim_changes_nothing(settings):
+    """Two reconcile tasks raced for one stale claim: the loser renamed the receipt's path to an
+    alternative name and then failed to move the (already moved) file, leaving the receipt pointing
+    at nothing (found by tests/test_reliability_crash.py under load)."""
+    _drop(settings, "raced.txt", "报纸内容。".encode())
+    claimed = inbox.claim(settings, "raced.txt")
+    found = inbox.inspect(settings, claimed)
+    with session_scope() as s:
+        receipt, _ = inbox.record(s, settings, claimed, found)
+    winner = inbox.file_away(settings, claimed.path, receipt, session_scope)
+    loser = inbox.file_away(settings, claimed.path, receipt, session_scope)  # same claim, file gone
+    [stored] = _receipts()
+    assert loser == winner == settings.var_dir / stored.stored_path
+    assert winner.read_bytes() == "报纸内容。".encode()

@@ -309,31 +309,38 @@ def record(session: Session, settings: Settings, claimed: ClaimedFile, found: In
 def file_away(settings: Settings, claimed_path: Path, receipt: Receipt, session_factory=None) -> Path:
     """Move a claimed file to the place its receipt names; refused files get a ``.error.json``
     beside them (name, size, sha256, reason, time). Never overwrites: if that place was taken in the
-    meantime, the claim id is added to the name and the receipt updated. Removes the claim folder."""
+    meantime, the claim id is added to the name and the receipt updated — after the move succeeded,
+    so when two reconciles race for the same claim the loser changes nothing. Removes the claim
+    folder. Returns the final path."""
     dest = settings.var_dir / receipt.stored_path
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists() or dest.is_symlink():
+    moved_elsewhere = dest.exists() or dest.is_symlink()
+    if moved_elsewhere:
         dest = unique_path(dest.parent, f"{Path(receipt.stored_path).stem}-{receipt.claim_id}"
                            f"{Path(receipt.stored_path).suffix}")
-        if session_factory is not None:
-            with session_factory() as session:
-                row = session.get(Receipt, receipt.id)
-                row.stored_path = str(dest.relative_to(settings.var_dir))
-        receipt.stored_path = str(dest.relative_to(settings.var_dir))
+    if not (claimed_path.exists() or claimed_path.is_symlink()):
+        return settings.var_dir / receipt.stored_path  # already filed by a concurrent reconcile
     if receipt.outcome == "refused":
         info = {"file_name": receipt.file_name, "size": receipt.size, "sha256": receipt.sha256,
                 "reason": receipt.reason, "receipt_id": receipt.id,
                 "received_at": receipt.received_at.isoformat()}
         err = dest.with_name(dest.name + ERROR_SUFFIX)
-        tmp = err.with_name(err.name + ".tmp")
+        tmp = err.with_name(f"{err.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
         os.replace(tmp, err)
     try:
         os.rename(claimed_path, dest)
+    except FileNotFoundError:
+        return settings.var_dir / receipt.stored_path  # a concurrent reconcile filed it first
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
         shutil.move(str(claimed_path), str(dest))
+    if moved_elsewhere:
+        receipt.stored_path = str(dest.relative_to(settings.var_dir))
+        if session_factory is not None:
+            with session_factory() as session:
+                session.get(Receipt, receipt.id).stored_path = receipt.stored_path
     with contextlib.suppress(OSError):  # not empty: another claim's file is still there
         claimed_path.parent.rmdir()
     return dest
