@@ -292,7 +292,8 @@ def test_file_the_worker_may_not_read_is_refused_by_a_real_unprivileged_worker(s
     send(own_redis.url, "briefing.scan_inbox")
     r = wait_for(lambda: _receipts(), 60)[0]
     assert r.outcome == "refused" and "permission denied" in r.reason
-    assert (var / r.stored_path).exists() and _error_json(settings, r.stored_path)["reason"] == r.reason
+    assert wait_for(lambda: (var / r.stored_path).exists(), 30)  # moved after the commit, after its .error.json
+    assert _error_json(settings, r.stored_path)["reason"] == r.reason
 
 
 def test_content_hash_not_name_decides_identity(settings):

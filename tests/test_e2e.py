@@ -68,7 +68,10 @@ def test_inbox_to_briefing_through_a_real_worker(celery_worker_thread, settings)
     dup = wait_for(lambda: _receipt("again.txt"), 30)
     bad = wait_for(lambda: _receipt("picture.txt"), 30)
     assert dup.outcome == "duplicate" and dup.issue_id == issue.id
-    assert bad.outcome == "refused" and (settings.failed_dir / "picture.txt.error.json").exists()
+    assert bad.outcome == "refused"
+    # the receipt commits first, then the file moves to the place it names (docs/ARCHITECTURE.md)
+    assert wait_for(lambda: (settings.failed_dir / "picture.txt").exists(), 30)
+    assert (settings.failed_dir / "picture.txt.error.json").exists()  # written before the move
 
     celery_app.send_task("briefing.make_briefing", args=["daily", issue.issue_date.isoformat()])
 

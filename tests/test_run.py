@@ -71,7 +71,8 @@ def test_briefing_run_takes_files_within_seconds(stack):
 
     # "within seconds" is measured by the latency benchmark (bench/), not asserted here
     issue = wait_for(processed, 60, interval=0.1)
-    assert (var / _receipt(engine, name).stored_path).exists()
+    # the receipt commits before the file moves to the place it names
+    assert wait_for(lambda: (var / _receipt(engine, name).stored_path).exists(), 30)
     assert not (var / "inbox" / name).exists()
 
     shutil.copyfile(SAMPLES / name, var / "inbox" / "copy.txt")
@@ -79,7 +80,8 @@ def test_briefing_run_takes_files_within_seconds(stack):
     assert wait_for(lambda: _receipt(engine, "copy.txt"), 30).outcome == "duplicate"
     bad = wait_for(lambda: _receipt(engine, "binary.txt"), 30)
     assert bad.outcome == "refused" and bad.reason
-    assert (var / "failed" / "binary.txt.error.json").exists()
+    assert wait_for(lambda: (var / "failed" / "binary.txt").exists(), 30)
+    assert (var / "failed" / "binary.txt.error.json").exists()  # written before the move
 
     out = subprocess.run([sys.executable, "-m", "worker.cli", "report", "daily", "--date", str(issue.issue_date)],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
