@@ -234,10 +234,11 @@ def test_sections_summaries_overview_and_key_figures(samples_db):
     assert any("2024年12月24日" in m and "第1版" in m and "来源：本报" in m for m in meta)
     overview = next(p for p in paras if p.startswith("概述："))
     assert "共收到报纸2期" in overview and "选编文章15篇" in overview and "上期未收到报纸" in overview
-    # 关键数据 table: largest amount first
+    # 关键数据 table: largest amount first; 2022年…2200亿元 is historic in a 2024 briefing
     table = doc.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["数据", "类别", "内容", "出处"]
-    assert table.rows[1].cells[0].text == "2200亿元"
+    assert table.rows[1].cells[0].text == "41.6亿元"
+    assert all(r.cells[0].text != "2200亿元" for r in table.rows)
     assert any(r.cells[0].text == "44.77万人次" for r in table.rows)
     # Next week compares with this one.
     add_issue(session, date(2024, 12, 31), [simple_article(1, "新年第一篇")], name="n")
@@ -489,3 +490,51 @@ def test_key_figure_table_repeats_its_header_and_is_left_aligned(tmp_path):
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.LEFT for row in table.rows[1:] for c in row.cells
                for p in c.paragraphs)
+
+
+def test_summary_fallback_never_leaves_a_quotation_open():
+    a = Article(issue_id=1, seq=1, paragraphs=["“" + "很好。" * 50 + "”他说。"])
+    out = summary_of(a)
+    assert len(out) <= 120 and out.endswith("…”")
+    a = Article(issue_id=1, seq=1, paragraphs=["“很好。”他说。第二句。"])
+    assert summary_of(a) == "“很好。”他说。第二句。"  # quotation kept whole, not split at its 。
+
+
+def test_key_figures_leave_out_limits_and_history():
+    from worker.briefing import is_reportable
+
+    day = date(2024, 12, 24)
+    cap = {"text": "不超过7万人", "qualifier": "不超过"}
+    assert not is_reportable(cap, "参保人数从最初的不超过7万人，到如今已突破20万人。", day)
+    old = {"text": "超2200亿元", "qualifier": "超"}
+    assert not is_reportable(old, "2022年镇海绿色石化产业实现规上工业总产值超2200亿元，成为支柱产业。", day)
+    assert is_reportable(old, "2024年镇海绿色石化产业实现规上工业总产值超2200亿元。", day)
+    since = {"text": "231.28万元"}
+    assert is_reportable(since, "2014年以来，衢州工会已累计补贴资金231.28万元。", day)
+    assert not is_reportable({"text": "7700多元"}, "去年医疗互助保障也给我补贴报销了7700多元。", day)
+
+
+def test_article_figures_are_phrases_ranked_by_size():
+    from worker.briefing import article_figures, figure_phrase
+
+    sentence = "以来，衢州工会已累计补贴资金231.28万元，共为44.77万人次职工发放保障金7720.91万元，职工受益面大幅增长。"
+    assert figure_phrase(sentence, "7720.91万元") == "共为44.77万人次职工发放保障金7720.91万元"
+    long = "会议上，杭州市总工会职工服务中心、浙江富春江通信集团等11家单位作经验交流发言"
+    phrase = figure_phrase(long + "。", "11家", limit=20)
+    assert len(phrase) <= 20 and "11家" in phrase and phrase.startswith("…")
+    assert figure_phrase("无关的句子。", "5元") == "5元"
+    figs = [{"text": "3个", "value": "3", "unit": "个", "sentence": "设3个分会场。"},
+            {"text": "80元", "value": "80", "unit": "元", "sentence": "人均增加了80元。"},
+            {"text": "20万人", "value": "200000", "unit": "人", "sentence": "参保职工已突破20万人。"},
+            {"text": "13家", "value": "13", "unit": "家", "sentence": "13家企业被评为试点。"},
+            {"text": "不超过7万人", "value": "70000", "unit": "人", "qualifier": "不超过",
+             "sentence": "从最初的不超过7万人。"}]
+    # 20万人 and 80元 outrank 13家; the bare 3个 and the cap never show; text order kept
+    assert article_figures(figs, [], date(2024, 12, 24), 2) == ["人均增加了80元", "参保职工已突破20万人"]
+    assert article_figures(figs, [], date(2024, 12, 24), 4) == ["人均增加了80元", "参保职工已突破20万人",
+                                                                "13家企业被评为试点"]
+    twice = [{"text": "37名", "value": "37", "unit": "名", "sentence": "37名职工领到了工资。"},
+             {"text": "37名", "value": "37", "unit": "名", "sentence": "37名职工的工资被拖欠近三个月。"},
+             {"text": "120名", "value": "120", "unit": "名", "sentence": "为120名困难职工发放资金共计36万元。"},
+             {"text": "36万元", "value": "360000", "unit": "元", "sentence": "为120名困难职工发放资金共计36万元。"}]
+    assert article_figures(twice, [], None, 4) == ["37名职工领到了工资", "为120名困难职工发放资金共计36万元"]

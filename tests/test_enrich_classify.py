@@ -146,3 +146,30 @@ def test_rule_path_does_not_import_sklearn():
             "enrich_article(ParsedArticle(seq=1, title='全市职工技能竞赛落幕', paragraphs=['共有120名选手参赛。']))\n"
             "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_summary_passes_over_a_quotation_too_long_to_fit():
+    # The Quzhou article of sample 000 opens with a 150-character quotation; the summary used to be
+    # that quotation cut at 120 characters, its “ left open.
+    from worker.keywords import summarize
+    from worker.segment import make_doc
+
+    quote = ("“工会的这个政策真是蛮好的！我身上长了恶性肿瘤，要经常住院、化疗，医疗费的压力很大。好在职工医保帮我报销了"
+             "很多医疗费，去年衢州市的医疗互助保障也给我补贴报销了7700多元，帮我缓解了一些压力。”在浙江明旺乳业有限公司"
+             "就职的姜师傅是衢州职工医疗互助保障政策的众多受益者之一。")
+    lead = "今年是衢州工会开展职工医疗互助保障行动的第12年。"
+    summary = summarize(make_doc(["衢州工会12年磨一剑"], [quote, lead + "参保职工已突破20万人。"]))
+    assert len(quote) > 120
+    assert summary.startswith(lead) and "蛮好" not in summary
+
+
+def test_summary_cut_inside_a_quotation_closes_it():
+    from worker.keywords import closing_marks, summarize
+    from worker.segment import make_doc
+
+    only = "他说：“" + "工会服务职工，" * 30 + "就是最好的回答。”"
+    summary = summarize(make_doc(["标题"], [only]))
+    assert len(summary) <= 120 and summary.endswith("……”") and closing_marks(summary) == ""
+    assert closing_marks("他说：“《工人日报》报道（节选") == "）”"
+    assert closing_marks("《工人日报") == "》"
+    assert closing_marks("“好”《书》") == ""

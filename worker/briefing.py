@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from worker.delivery import PdfConversionError, convert_to_pdf, outbox_name, write_atomic
+from worker.keywords import closing_marks
 from worker.models import Article, Briefing, Issue, ServiceMeta
 from worker.periods import (
     DEFAULT_TIMEZONE,
@@ -50,6 +51,7 @@ from worker.render import (
     period_text,
     render,
 )
+from worker.segment import SENTENCE_RE
 
 log = logging.getLogger(__name__)
 
@@ -137,22 +139,23 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；])")
 
 def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS) -> str:
     """The article's ``summary``, else its first whole sentences up to ``limit`` characters
-    (a single longer first sentence is cut and ends with ``…``)."""
+    (a single longer first sentence is cut and ends with ``…`` plus the closing marks of any
+    quotation or bracket the cut leaves open)."""
     if article.summary and article.summary.strip():
         return article.summary.strip()
     text = "".join(p.strip() for p in (article.paragraphs or []) if p and p.strip())
     if not text:
         return ""
     out = ""
-    for sentence in _SENTENCE_END.split(text):
-        if not sentence:
-            continue
-        if len(out) + len(sentence) > limit:
+    for m in SENTENCE_RE.finditer(text):  # a quotation is never split into two sentences
+        if len(out) + len(m.group()) > limit:
             break
-        out += sentence
-    if not out:
-        out = text[: limit - 1] + "…"
-    return out
+        out += m.group()
+    if out:
+        return out
+    head = text[: limit - 1]
+    head = head[: len(head) - len(closing_marks(head))]  # room for the marks that close a cut quotation
+    return head + "…" + closing_marks(head)
 
 
 UNTITLED_CHARS = 30
@@ -252,6 +255,111 @@ def classify_figure(fig: dict[str, Any]) -> _Fig | None:
         value = high  # already in base units
     context = str(fig.get("sentence") or fig.get("qualifier") or "").strip()
     return _Fig(what, value, text or f"{value}{unit}", context)
+
+
+#: Qualifiers that make a figure a limit or a shortfall, not an achievement (不超过7万人).
+_LIMIT_QUALIFIERS = frozenset(("不超过", "不到", "不足", "以下", "以内"))
+_CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})年(?!\d)")
+_SINCE_RE = re.compile(r"以来|至今|迄今|起|累计")
+#: A figure phrase in a briefing is at most this many characters (the clause around the figure).
+FIGURE_PHRASE_CHARS = 28
+
+
+def clause_with(sentence: str, text: str) -> tuple[str, int]:
+    """The clause of ``sentence`` (between ，；：。！？) that contains ``text``, and the position of
+    ``text`` in it; ("", -1) when ``sentence`` does not contain ``text``."""
+    pos = sentence.find(text) if text else -1
+    if pos < 0:
+        return "", -1
+    start = 0
+    for m in _CLAUSE_END.finditer(sentence, 0, pos):
+        start = m.end()
+    end_m = _CLAUSE_END.search(sentence, pos + len(text))
+    raw = sentence[start: end_m.start() if end_m else len(sentence)]
+    indent = len(raw) - len(raw.lstrip())
+    return raw.strip(), pos - start - indent
+
+
+def is_reportable(fig: dict[str, Any], sentence: str, issue_date: date | None) -> bool:
+    """Whether a figure (an Article.figures item) belongs among a briefing's key figures.
+
+    Not reportable: limits and shortfalls (qualifier 不超过 不到 不足 以下 以内: 不超过7万人 is a
+    threshold, not an achievement) and historic figures — the figure's clause names a year before
+    the issue's (2022年…超2200亿元 in a 2024 issue) and nothing like 以来/累计 makes it cumulative,
+    or says 去年/前年. ``sentence`` is the sentence the figure comes from ("" if unknown)."""
+    if str(fig.get("qualifier") or "") in _LIMIT_QUALIFIERS:
+        return False
+    text = str(fig.get("text") or "")
+    if any(text.startswith(q) for q in _LIMIT_QUALIFIERS) or text.endswith(("以下", "以内")):
+        return False
+    clause, pos = clause_with(sentence, text)
+    if pos < 0:
+        return True
+    before = clause[:pos]
+    if "去年" in before or "前年" in before:
+        return False
+    years = [int(y) for y in _YEAR_RE.findall(before)]
+    return not (issue_date and years and max(years) < issue_date.year and not _SINCE_RE.search(clause))
+
+
+def figure_phrase(sentence: str, text: str, limit: int = FIGURE_PHRASE_CHARS) -> str:
+    """The figure ``text`` with the words around it in its clause, at most ``limit`` characters
+    ("共为44.77万人次职工发放保障金7720.91万元"). A longer clause is cut at word boundaries (rjieba
+    tokens) to a few words after the figure and as many before it as fit, with … where cut;
+    ``text`` alone when ``sentence`` does not contain it."""
+    clause, pos = clause_with(sentence, text)
+    if pos < 0:
+        return text
+    if len(clause) <= limit:
+        return clause
+    import rjieba
+
+    bounds, offset = [0], 0
+    for word in rjieba.cut(clause):
+        offset += len(word)
+        bounds.append(offset)
+    end = pos + len(text)
+    tail = max((b for b in bounds if end <= b <= end + 6 and b - pos <= limit - 2), default=end)
+    budget = limit - (tail < len(clause)) - 1  # room for the …s
+    start = min((b for b in bounds if tail - budget <= b <= pos), default=pos)
+    return ("…" if start else "") + clause[start:tail] + ("…" if tail < len(clause) else "")
+
+
+def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, issue_date: date | None,
+                    limit: int) -> list[str]:
+    """Up to ``limit`` figure phrases (see :func:`figure_phrase`) to show under an article, in text
+    order: of the reportable figures (see :func:`is_reportable`), the largest amounts (元) and head
+    counts first, then figures written with a scale or qualifier or of at least 10 — a bare "3个"
+    says nothing on its own. One phrase per clause and per figure text (37名 said twice shows once)."""
+    ranked = []
+    for n, f in enumerate(figs):
+        text = str(f.get("text") or "")
+        if not text:
+            continue
+        sentence = str(f.get("sentence") or "") or _sentence_with(paragraphs, text)
+        if not is_reportable(f, sentence, issue_date):
+            continue
+        value = _dec(f.get("value_max")) or _dec(f.get("value")) or Decimal(0)
+        money_or_people = classify_figure(f)
+        if money_or_people is not None:
+            rank = (0, -money_or_people.amount, n)  # the largest amounts and head counts first
+        elif f.get("qualifier") or re.search(r"[万亿千]", text) or value >= 10:
+            rank = (1, Decimal(0), n)
+        else:
+            continue
+        ranked.append((rank, n, text, sentence))
+    ranked.sort()
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()  # figure texts and clauses already shown
+    for _, n, text, sentence in ranked:
+        if len(out) >= limit:
+            break
+        clause = clause_with(sentence, text)[0] or text
+        if text not in seen and clause not in seen:
+            seen.update((text, clause))
+            out.append((n, figure_phrase(sentence, text)))
+    return [p for _, p in sorted(out)]
 
 
 def _sentence_with(paragraphs: list[str] | None, text: str) -> str:
@@ -395,7 +503,7 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
             title=title_of(art), summary=summary_of(art), issue_date=issue.issue_date,
             page=art.page, page_name=art.page_name, newspaper=issue.masthead,
             source=art.source, authors=author_names(art.authors),
-            figures=[str(f.get("text")) for f in figs if f.get("text")][:per_article],
+            figures=article_figures(figs, art.paragraphs, issue.issue_date, per_article),
             category=art.category if art.category in known else "other",
             city=city_of(art.places))
         sections[entry.category].articles.append(entry)
@@ -407,7 +515,8 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
             if fig is not None:
                 if not fig.context:
                     fig.context = _sentence_with(art.paragraphs, fig.text)
-                candidates.append((fig, entry))
+                if is_reportable(f, fig.context, issue.issue_date):
+                    candidates.append((fig, entry))
     content.sections = [s for s in sections.values() if s.articles]
     content.topic_counts = [(s.label, len(s.articles)) for s in content.sections]
     content.city_counts = cities.most_common()

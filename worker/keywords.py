@@ -10,9 +10,10 @@ jieba's TextRank) ranks them, and words of the headline get ×1.5. Below
 Summary: 1–3 whole body sentences, at most :data:`SUMMARY_MAX` (120) characters, in article order.
 Sentences are scored 0.5 × lead bias (1, ½, ⅓ … by position; a quotation opening the article gets
 half) + 0.5 × TextRank centrality over word overlap (similarity of Mihalcea & Tarau 2004). A
-byline or dateline is stripped from the first sentence and byline-only sentences are skipped. When the
-best sentence alone exceeds 120 characters it is cut at the last clause boundary (，；) before 120
-and ends with ……
+byline or dateline is stripped from the first sentence and byline-only sentences are skipped.
+Sentences longer than 120 characters are passed over; only when every sentence is, the best one is
+cut at the last clause boundary (，；) and ends with …… followed by the closing marks of any quotation
+or bracket it leaves open (“…很大，……”), so a summary never leaves a quote open.
 """
 
 from __future__ import annotations
@@ -167,12 +168,15 @@ def summarize(doc: Doc, max_chars: int = SUMMARY_MAX) -> str:
             lead *= 0.5
         scored.append((0.5 * lead + 0.5 * centrality[i], i))
     scored.sort(reverse=True)
-    best = scored[0][1]
-    if len(sents[best]) > max_chars:
-        return _cut(sents[best], max_chars)
+    fitting = [i for _, i in scored if len(sents[i]) <= max_chars]
+    if not fitting:  # every sentence is too long: cut the best one
+        return _cut(sents[scored[0][1]], max_chars)
+    best = fitting[0]
     chosen = [best]
     total = len(sents[best])
-    for _, i in scored[1:]:
+    for _, i in scored:
+        if i == best:
+            continue
         if len(chosen) == 3:
             break
         if total + len(sents[i]) <= max_chars:
@@ -189,11 +193,33 @@ def _similarity(a: set[str], b: set[str]) -> float:
     return common / (math.log(len(a)) + math.log(len(b))) if common else 0.0
 
 
+_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】"}
+
+
+def closing_marks(text: str) -> str:
+    """The closing marks for the quotation marks and brackets ``text`` leaves open, innermost first
+    ("" when balanced): closing_marks("他说：“《工人日报》报道（节选") == "）”"."""
+    stack: list[str] = []
+    closing = set(_PAIRS.values())
+    for ch in text:
+        if ch in _PAIRS:
+            stack.append(_PAIRS[ch])
+        elif ch in closing and stack and stack[-1] == ch:
+            stack.pop()
+    return "".join(reversed(stack))
+
+
 def _cut(sentence: str, max_chars: int) -> str:
-    """Cut ``sentence`` at the last ，/；/, before ``max_chars`` − 2 characters and add ……"""
+    """Cut ``sentence`` at the last ，/；/, that leaves room for …… and the closing marks of any
+    quotation or bracket the cut leaves open (“…很大，……”), within ``max_chars`` characters."""
     limit = max_chars - 2
-    head = sentence[:limit]
-    cut = max(head.rfind("，"), head.rfind("；"), head.rfind(","), head.rfind(";"))
-    if cut <= 0:
-        cut = limit
-    return sentence[:cut] + "……"
+    while limit > 0:
+        head = sentence[:limit]
+        cut = max(head.rfind("，"), head.rfind("；"), head.rfind(","), head.rfind(";"))
+        if cut <= 0:
+            cut = limit
+        closers = closing_marks(sentence[:cut])
+        if cut + 2 + len(closers) <= max_chars:
+            return sentence[:cut] + "……" + closers
+        limit = cut - 1
+    return sentence[: max_chars - 2] + "……"
