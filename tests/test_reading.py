@@ -340,3 +340,92 @@ def test_shift_jis_japanese_is_refused_not_read_as_gb18030() -> None:
     text = "東京新聞\n2024年12月24日\n\n労働組合の会議が東京で開催された。参加者は多く、議論が活発に行われた。\n" * 5
     with pytest.raises(RefusedFile, match="Japanese"):
         read_document(text.encode("shift_jis"), "tokyo.txt")
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF decompression bombs (pdfminer inflates streams without a limit: 1 MB → 2.1 GB of memory)
+# ---------------------------------------------------------------------------------------------
+MIB = 1024 * 1024
+
+
+def _deflated_spaces(mib: int, head: bytes = b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n") -> bytes:
+    """``head`` then ``mib`` MiB of spaces, deflated chunk by chunk (never all in memory)."""
+    import zlib
+
+    c = zlib.compressobj(9)
+    parts = [c.compress(head)]
+    chunk = b" " * MIB
+    parts += [c.compress(chunk) for _ in range(mib)]
+    return b"".join(parts) + c.flush()
+
+
+def _raw_pdf(contents: list[bytes], filter_key: bytes = b"/Filter") -> bytes:
+    """A one-page PDF written byte by byte, its page content the Flate streams ``contents``."""
+    n = len(contents)
+    refs = b" ".join(b"%d 0 R" % (5 + k) for k in range(n))
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents [" + refs + b"] >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ] + [b"<< /Length %d %s /FlateDecode >>\nstream\n" % (len(z), filter_key) + z + b"\nendstream"
+         for z in contents]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for k, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("filter_key", [b"/Filter", b"/F"])  # pdfminer inflates /F streams too
+def test_pdf_flate_bomb_refused_at_the_default_limit(filter_key: bytes) -> None:
+    from worker.reading import MAX_PDF_STREAM
+
+    assert MAX_PDF_STREAM == 64 * MIB
+    data = _raw_pdf([_deflated_spaces(80)], filter_key)  # 80 MiB of spaces in 80 kB
+    assert len(data) < 100_000
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "bomb.pdf")
+    assert exc.value.reason == "PDF stream (object 5) decompresses beyond 64 MiB, the limit for one stream"
+
+
+def test_pdf_streams_refused_when_their_total_is_over_max_uncompressed() -> None:
+    data = _raw_pdf([_deflated_spaces(3) for _ in range(3)])  # 3 streams of 3 MiB each
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "bomb.pdf", max_uncompressed=8 * MIB)
+    assert exc.value.reason == "PDF streams decompress to more than 8 MiB in total"
+    # Under the limits the same file reaches text extraction (and is refused for its Latin text).
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "small.pdf", max_uncompressed=10 * MIB)
+    assert exc.value.reason.startswith("not Chinese text")
+
+
+@pytest.mark.timeout(60)
+def test_pdf_flate_bomb_is_refused_within_bounded_memory(tmp_path: Path) -> None:
+    """Peak memory of a fresh process reading a PDF of 380 kB holding 384 MiB of spaces: about twice
+    the bomb without the guard (a 1 GiB one took 2.1 GB), about 180 MiB with it (the pypdf check
+    decodes at most MAX_PDF_STREAM of it, and pdfplumber never sees it)."""
+    import subprocess
+    import sys
+
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(_raw_pdf([_deflated_spaces(384)]))
+    probe = (
+        "import resource, sys\n"
+        "from worker.reading import RefusedFile, read_document\n"
+        "try:\n"
+        "    read_document(open(sys.argv[1], 'rb').read(), 'bomb.pdf')\n"
+        "except RefusedFile as exc:\n"
+        "    print(exc.reason)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"  # KiB on Linux → MiB
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(bomb)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, check=True).stdout.splitlines()
+    assert out[0] == "PDF stream (object 5) decompresses beyond 64 MiB, the limit for one stream"
+    assert int(out[1]) < 400, f"peak RSS {out[1]} MiB"

@@ -513,7 +513,94 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return out
 
 
-def _read_pdf(data: bytes) -> DecodedText:
+#: Largest size one PDF stream may decode to (bytes). A newspaper page's content stream is a few MB
+#: and a whole embedded CJK font 10-30 MB; a "Flate bomb" of 1 GiB of spaces is 1 MB compressed.
+MAX_PDF_STREAM = 64 * 1024 * 1024
+_MIB = 1024 * 1024
+
+
+def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
+    """Refuse a PDF whose streams decompress to too much, before pdfplumber reads it.
+
+    pdfminer (under pdfplumber) inflates a stream with a plain ``zlib.decompress`` and keeps the
+    result for the document's lifetime: a 1 MB PDF holding 1 GiB of spaces took 2.1 GB of memory
+    and 12 s (adversarial run). pypdf decodes with output limits (``pypdf.Configuration``), so every
+    stream in the file is decoded once here, one at a time and thrown away, with each filter's
+    output capped at ``max_stream``, and the decoded sizes are summed. Images and embedded files
+    count too: pdfminer decodes a stream because of where it is referenced (page content, font
+    file, form), not because of its /Subtype, so a bomb marked /Image could still be page content.
+
+    Args:
+        data: the whole PDF (bytes).
+        max_stream: bytes one stream may decode to.
+        max_total: bytes all streams together may decode to.
+
+    Raises:
+        RefusedFile: "PDF stream (object N) decompresses beyond X MiB, the limit for one stream";
+            "PDF streams decompress to more than X MiB in total"; "encrypted PDF: …" when the empty
+            password does not open it; "not a readable PDF: …" when pypdf cannot parse it at all
+            (pdfplumber is then not asked, as the file could not be checked).
+    """
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError
+    from pypdf.filters import decode_stream_data
+    from pypdf.generic import IndirectObject, NameObject, StreamObject
+
+    def too_big(idnum: int, exc: Exception) -> RefusedFile:
+        if "Recovery limit" in str(exc):  # a damaged Flate stream pypdf would repair byte by byte
+            return RefusedFile(f"PDF stream (object {idnum}) is damaged and too big to repair ({exc})")
+        return RefusedFile(f"PDF stream (object {idnum}) decompresses beyond {max_stream / _MIB:g} MiB, "
+                           "the limit for one stream")
+
+    limits = {name: max_stream for name in (
+        "zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+        "brotli_maximum_output_length", "array_based_stream_maximum_output_length")}
+    # jbig2dec_binary=None: never start a program to decode an image; pdfminer does not decode JBIG2.
+    with apply_configuration(jbig2dec_binary=None, **limits):
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise RefusedFile("encrypted PDF: it needs a password; save it without one")
+        except RefusedFile:
+            raise
+        except LimitReachedError as exc:  # e.g. a cross-reference stream that is itself a bomb
+            raise RefusedFile(f"PDF structure exceeds a decoding limit ({exc})") from exc
+        except Exception as exc:
+            raise RefusedFile(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
+        # Object streams first: resolving other objects decodes them and pypdf keeps them decoded,
+        # so their sizes must be counted before anything else is read.
+        obj_streams = {int(stm) for stm, _ in reader.xref_objStm.values()}
+        refs = [(0, n) for n in sorted(obj_streams)] + [
+            (gen, n) for gen, table in reader.xref.items() for n in table
+            if not (gen == 0 and n in obj_streams) and not reader.xref_free_entry.get(gen, {}).get(n)]
+        total = 0
+        for gen, idnum in refs:
+            try:
+                obj = reader.get_object(IndirectObject(idnum, gen, reader))
+            except LimitReachedError as exc:  # e.g. an absurd declared /Length, a reference loop
+                raise RefusedFile(f"PDF object {idnum} exceeds a pypdf limit ({exc})") from exc
+            except Exception:  # noqa: BLE001 - an object pypdf cannot parse is pdfplumber's to judge
+                continue
+            if not isinstance(obj, StreamObject):
+                continue
+            # pdfminer also takes /F and /DP as a stream's filters (the inline-image names); pypdf
+            # reads only /Filter, so copy them across or pypdf would measure the compressed bytes.
+            if "/Filter" not in obj and "/F" in obj:
+                obj[NameObject("/Filter")] = obj["/F"]
+                if "/DP" in obj and "/DecodeParms" not in obj:
+                    obj[NameObject("/DecodeParms")] = obj["/DP"]
+            try:
+                total += len(decode_stream_data(obj) if "/Filter" in obj else obj.get_data())
+            except LimitReachedError as exc:
+                raise too_big(idnum, exc) from exc
+            except Exception:  # noqa: BLE001 - a stream pypdf cannot decode is pdfplumber's to judge
+                continue
+            if total > max_total:
+                raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
+
+
+def _read_pdf(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedText:
+    _pdf_stream_guard(data, min(MAX_PDF_STREAM, max_uncompressed), max_uncompressed)
     try:
         import pdfplumber
 
@@ -612,15 +699,18 @@ def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
             text, .docx → python-docx, .pdf → pdfplumber, .html/.htm → tags stripped).
         max_bytes: refuse files larger than this many bytes (default 20 MiB).
         max_uncompressed: for .docx, refuse when the zip members' declared sizes sum to more than this
-            many bytes (checked before extracting; absurd compression ratios are refused too).
+            many bytes (checked before extracting; absurd compression ratios are refused too); for
+            .pdf, refuse when its streams decode to more than this many bytes together, or one stream
+            to more than ``MAX_PDF_STREAM`` (checked with pypdf's limits before pdfplumber reads it).
 
     Returns:
         DecodedText; for .docx ``headline_hints`` holds the lines in a heading style or all bold and
         ≤ 40 characters, tables come out cell by cell in document order.
 
     Raises:
-        RefusedFile: type not read, extension/content mismatch, too big, zip bomb, empty, not
-            Chinese, undecodable, or a PDF without text layer ("no text layer, OCR not supported").
+        RefusedFile: type not read, extension/content mismatch, too big, zip bomb, PDF stream
+            decompressing beyond the limits, empty, not Chinese, undecodable, or a PDF without text
+            layer ("no text layer, OCR not supported").
     """
     if len(data) > max_bytes:
         raise RefusedFile(f"file too big: {len(data)} bytes, limit {max_bytes} bytes")
@@ -633,7 +723,7 @@ def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
     if ext == ".docx":
         return _read_docx(data, max_uncompressed)
     if ext == ".pdf":
-        return _read_pdf(data)
+        return _read_pdf(data, max_uncompressed)
     if ext in (".html", ".htm"):
         return _read_html(data)
     return decode_text(data)
