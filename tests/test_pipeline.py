@@ -93,3 +93,21 @@ def test_attempts_are_capped(settings):
     assert "gave up after 3 attempts" in reason
     with session_scope() as s:
         assert s.get(Issue, issue_id).status == "failed"
+
+
+def test_one_huge_article_is_stored_whole_and_enriched_within_bounds():
+    # A 16 MB file that is one 6-million-character paragraph used to peak at ~2 GB: the headline
+    # test counted Han characters of every line, and enrichment segmented all of it.
+    from worker.parsing import _headline_score
+    from worker.segment import MAX_DOC_CHARS, make_doc
+
+    sentence = "杭州市总工会举办职工技能大赛，共有120名职工参赛，奖金共计3万元。"
+    body = sentence * (6_000_000 // len(sentence))
+    text = "浙江工人日报\n2024年12月24日\n第1版 要闻\n\n职工技能大赛举行\n\n" + body
+    out = pipeline.analyse(text.encode(), "huge.txt")
+    [article] = out["parsed"].articles
+    assert article.title == "职工技能大赛举行" and "".join(article.paragraphs) == body  # nothing lost
+    assert out["enrichments"][0].category == "skills_competition"
+    doc = make_doc(["标题"], [body, "第二段。"], ["图片说明"])
+    assert len(doc.text) <= MAX_DOC_CHARS and doc.text.startswith("标题\n杭州市总工会")
+    assert _headline_score(body, hinted=True) == 0 and _headline_score("职工技能大赛举行", hinted=False) == 2

@@ -366,9 +366,11 @@ def _headline_score(t: str, hinted: bool) -> int:
     A headline is short (≤ 42 characters without spaces, a —— subtitle ≤ 60), has no 。；, does
     not end with a comma/colon/opening bracket, and has at least two Han characters.
     """
+    if len(t) > 200:  # never a headline; spares counting a 6-million-character line (400 MB)
+        return 0
     compact = _WS.sub("", t)
     n = len(compact)
-    if n < 2:
+    if n < 2 or n > 60:
         return 0
     han = len(_HAN_RE.findall(compact))
     if han < 2:

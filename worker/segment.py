@@ -142,15 +142,35 @@ class Doc:
         return self.text[spans[i][0]: spans[i][1]].strip()
 
 
+#: Enrichment reads at most this many characters of an article (headline, body, captions). A long
+#: newspaper feature has ~20,000; a 20 MB "article" (a file that is one run of text) would cost
+#: ~2 GB of token lists, so the rest is not segmented. The stored article keeps every paragraph.
+MAX_DOC_CHARS = 100_000
+
+
+def _within(lines: list[str], budget: int) -> list[str]:
+    """The leading ``lines`` that fit in ``budget`` characters (one newline each), the last one cut."""
+    out = []
+    for line in lines:
+        if budget <= 0:
+            break
+        out.append(line[:budget])
+        budget -= len(line) + 1
+    return out
+
+
 def make_doc(headline: list[str], paragraphs: list[str], captions: list[str] | None = None) -> Doc:
     """Build and segment a :class:`Doc`: ``headline`` lines (may be empty), body ``paragraphs`` and
-    picture ``captions``. One ``tag`` call over the whole text."""
-    head = "\n".join(h.strip() for h in headline if h and h.strip())
+    picture ``captions``. One ``tag`` call over the whole text, which is at most
+    :data:`MAX_DOC_CHARS` characters (paragraphs beyond it are left out, captions first)."""
+    head = "\n".join(h.strip() for h in headline if h and h.strip())[:1000]
     title_end = len(head) + 1 if head else 0
-    body_lines = [p.strip() for p in paragraphs if p and p.strip()]
+    body_lines = _within([p.strip() for p in paragraphs if p and p.strip()], MAX_DOC_CHARS - title_end)
+    captions = _within([c.strip() for c in captions or [] if c and c.strip()],
+                       MAX_DOC_CHARS - title_end - len("\n".join(body_lines)) - 1)
     lead_end = title_end + (len(body_lines[0]) if body_lines else 0)
     body_end = title_end + len("\n".join(body_lines))
-    body_lines += [c.strip() for c in captions or [] if c and c.strip()]
+    body_lines += captions
     text = (head + "\n" if head else "") + "\n".join(body_lines)
     tagged = tag(text)
     if tagged:
