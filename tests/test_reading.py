@@ -429,3 +429,23 @@ def test_pdf_flate_bomb_is_refused_within_bounded_memory(tmp_path: Path) -> None
                          text=True, timeout=60, check=True).stdout.splitlines()
     assert out[0] == "PDF stream (object 5) decompresses beyond 64 MiB, the limit for one stream"
     assert int(out[1]) < 400, f"peak RSS {out[1]} MiB"
+
+
+def test_euc_jp_japanese_is_refused_not_read_as_gb18030() -> None:
+    """EUC-JP shares GB2312's kana rows and decoded strictly as GB18030: kana among wrong Han."""
+    text = "東京新聞\n2024年12月24日\n\n労働組合の会議が東京で開催された。参加者は多く、議論が活発に行われた。\n" * 5
+    with pytest.raises(RefusedFile) as exc:
+        read_document(text.encode("euc_jp"), "tokyo.txt")
+    assert exc.value.reason == "not Chinese text: Japanese (EUC-JP)"
+    with pytest.raises(RefusedFile) as exc:
+        read_document(text.encode("euc_jp")[:-2], "tokyo.txt")  # cut inside the last 。
+    assert exc.value.reason == "not Chinese text: Japanese (EUC-JP)"
+
+
+def test_gb18030_chinese_stays_accepted_with_a_kana_brand_name() -> None:
+    unseen = ROOT / "tests" / "data" / "unseen"
+    for path in (SAMPLE_GB, unseen / "zjgr_2025-04-16_weiquan.txt", unseen / "zjgr_20250516_A3A4.txt"):
+        assert read_document(path.read_bytes(), path.name).encoding == "gb18030", path
+    text = "本报讯 职工食堂引进“吉野家の牛丼”窗口，每天供应午餐三百余份，受到职工欢迎。\n" * 3
+    d = read_document(text.encode("gb18030"), "issue.txt")
+    assert (d.encoding, d.text) == ("gb18030", text)
