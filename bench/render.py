@@ -145,7 +145,7 @@ def measure(var_dir: Path, url: str, *, pdf: bool = True) -> RenderResult:
                 else:
                     try:
                         t0 = time.perf_counter()
-                        convert_to_pdf(Path(row.file_path))
+                        convert_to_pdf(row.path_in(settings.var_dir))
                         res.pdf_s = time.perf_counter() - t0
                     except (PdfConversionError, OSError) as exc:
                         res.pdf_error = str(exc)[:200]

@@ -153,8 +153,9 @@ def texts(doc) -> list[str]:
 def test_page_setup_fonts_masthead_and_footers(samples_db):
     session, settings, config, _ = samples_db
     b = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
-    assert b is not None and b.status == "made" and Path(b.file_path).is_file()
-    doc = Document(b.file_path)
+    assert b is not None and b.status == "made" and b.path_in(settings.var_dir).is_file()
+    assert b.file_path.startswith("outbox/")  # relative to BRIEFING_VAR_DIR: any host can resolve it
+    doc = Document(b.path_in(settings.var_dir))
     sec = doc.sections[0]
     # A4 and GB/T 9704-2012 margins (EMU; allow rounding to whole twips)
     for got, want in ((sec.page_width, Mm(210)), (sec.page_height, Mm(297)),
@@ -178,7 +179,7 @@ def test_page_setup_fonts_masthead_and_footers(samples_db):
     assert 28 <= normal.paragraph_format.line_spacing.pt <= 29
     assert abs(normal.paragraph_format.first_line_indent.pt - 32) < 0.1  # two characters
     # No theme font attributes anywhere (they would override the explicit names in Word).
-    with zipfile.ZipFile(b.file_path) as z:
+    with zipfile.ZipFile(b.path_in(settings.var_dir)) as z:
         for part in ("word/document.xml", "word/styles.xml"):
             xml = z.read(part).decode()
             assert "asciiTheme" not in xml and "eastAsiaTheme" not in xml
@@ -212,7 +213,7 @@ def test_sections_summaries_overview_and_key_figures(samples_db):
     session, settings, config, _ = samples_db
     b = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
     assert b.issue_count == 2 and b.article_count == 15
-    doc = Document(b.file_path)
+    doc = Document(b.path_in(settings.var_dir))
     paras = texts(doc)
     h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     labels = dict(load_taxonomy(ROOT / "config"))
@@ -244,7 +245,7 @@ def test_sections_summaries_overview_and_key_figures(samples_db):
     add_issue(session, date(2024, 12, 31), [simple_article(1, "新年第一篇")], name="n")
     b2 = make_briefing(session, "weekly", date(2024, 12, 30), now=NOW + timedelta(days=7),
                        settings=settings, config=config)
-    overview2 = next(p for p in texts(Document(b2.file_path)) if p.startswith("概述："))
+    overview2 = next(p for p in texts(Document(b2.path_in(settings.var_dir))) if p.startswith("概述："))
     assert "较上期减少14篇" in overview2
 
 
@@ -253,11 +254,11 @@ def test_chart_images(samples_db):
     daily = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
     weekly = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
     if charts.find_cjk_font() is None:  # no CJK font on this machine: charts omitted, said so
-        assert any("未找到可用的中文字体" in t for t in texts(Document(weekly.file_path)))
+        assert any("未找到可用的中文字体" in t for t in texts(Document(weekly.path_in(settings.var_dir))))
         assert not os.environ.get("CI"), "CI installs fonts-noto-cjk; charts must be drawn there"
         return
     for b, n in ((daily, 2), (weekly, 3)):
-        doc = Document(b.file_path)
+        doc = Document(b.path_in(settings.var_dir))
         assert len(doc.inline_shapes) == n
         images = [r for r in doc.part.rels.values() if "image" in r.reltype]
         assert len(images) == n
@@ -279,13 +280,13 @@ def test_special_characters_render_literally(env):
                        summary="", authors=[{"name": "<script>", "role": "记者"}]),
     ], name="nasty")
     b = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
-    doc = Document(b.file_path)  # still opens
+    doc = Document(b.path_in(settings.var_dir))  # still opens
     paras = texts(doc)
     assert f"（一）{nasty}" in paras
     assert nasty in paras  # contents
     assert any(f"正文含有 {nasty} 以及控制字符。" == p for p in paras)
     assert any("作者：<script>" in p for p in paras)
-    with zipfile.ZipFile(b.file_path) as z:
+    with zipfile.ZipFile(b.path_in(settings.var_dir)) as z:
         xml = z.read("word/document.xml").decode()
     assert "R&amp;D &lt;b&gt;{{x}}&lt;/b&gt;" in xml
 
@@ -306,8 +307,8 @@ def test_numbering_sequences_years_and_force(env):
     assert mk("daily", date(2024, 12, 30)) is None  # already made
     f = mk("daily", date(2024, 12, 30), force=True)
     assert (f.number, f.version) == (2, 2) and f.file_path.endswith("-v2.docx")
-    assert Path(d2.file_path).is_file()  # version 1 kept
-    assert any(p == "2024年第2期（日报） 第2版" for p in texts(Document(f.file_path)))
+    assert d2.path_in(settings.var_dir).is_file()  # version 1 kept
+    assert any(p == "2024年第2期（日报） 第2版" for p in texts(Document(f.path_in(settings.var_dir))))
     n2 = mk("daily", date(2025, 1, 2))
     assert n2.number == 2  # force did not consume a number
     # numbers are never reused, even for an out-of-order period
@@ -323,7 +324,7 @@ def test_empty_period_short_and_skip(env):
     session, settings, config, _ = env
     short = make_briefing(session, "daily", date(2024, 12, 25), now=NOW, settings=settings, config=config)
     assert short.status == "made" and short.number == 1 and short.issue_count == 0
-    paras = texts(Document(short.file_path))
+    paras = texts(Document(short.path_in(settings.var_dir)))
     assert any("未收到报纸" in p for p in paras) and "工会信息简报" in paras
     skip_cfg = {**config, "empty_period": "skip"}
     sk = make_briefing(session, "daily", date(2024, 12, 26), now=NOW, settings=settings, config=skip_cfg)
@@ -431,7 +432,7 @@ def test_pdf_contains_masthead_and_every_title(samples_db):
         pytest.skip("pdftotext not installed")
     session, settings, config, _ = samples_db
     b = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
-    pdf = convert_to_pdf(Path(b.file_path))
+    pdf = convert_to_pdf(b.path_in(settings.var_dir))
     assert pdf is not None and pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
                          check=True, timeout=60).stdout.decode("utf-8")

@@ -644,7 +644,8 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
                 name = outbox_name(content.title, kind, content.kind_label, year, number, start,
                                    end, version)
                 path = write_atomic(Path(settings.outbox_dir) / name, blob)
-                row.file_path = str(path)
+                row.file_path = str(path.relative_to(settings.var_dir)) if path.is_relative_to(
+                    settings.var_dir) else str(path)  # an outbox outside var/ stays absolute
             session.add(row)
             session.commit()
         except BaseException:
@@ -655,7 +656,7 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
                  row.status, number, version, row.issue_count, row.article_count, row.file_path)
         if row.file_path and (cfg.get("pdf", True) if pdf is None else pdf):
             try:
-                convert_to_pdf(Path(row.file_path))
+                convert_to_pdf(row.path_in(settings.var_dir))
             except (PdfConversionError, OSError, subprocess.SubprocessError) as exc:
                 log.warning("PDF conversion of %s failed: %s", row.file_path, exc)
         return row

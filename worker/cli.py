@@ -244,6 +244,7 @@ def report(
     from worker.briefing import make_briefing
     from worker.db import session_scope
     from worker.periods import period_containing
+    from worker.settings import get_settings
 
     _check_kind(kind)
     day = _parse_date(on) or date.today()
@@ -254,7 +255,7 @@ def report(
             console.print(f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)")
             return
         # plain print: the path must not be wrapped when a script reads it
-        print(f"{made.status}: {made.file_path or '(skipped: empty period)'}", flush=True)
+        print(f"{made.status}: {made.path_in(get_settings().var_dir) or '(skipped: empty period)'}", flush=True)
 
 
 @app.command()

@@ -139,14 +139,15 @@ def convert_to_pdf(docx_path: Path, *, timeout: float = PDF_TIMEOUT_S) -> Path |
 # E-mail
 
 
-def build_message(briefing: Briefing, sender: str, recipients: list[str], *,
+def build_message(briefing: Briefing, sender: str, recipients: list[str], *, var_dir: Path,
                   title: str | None = None, kind_label: str | None = None) -> EmailMessage:
     """The e-mail for a briefing: plain-text body, the .docx attached (MIME type
     ``application/vnd.openxmlformats-officedocument.wordprocessingml.document``) and the PDF
-    too if one exists next to it. Raises ``FileNotFoundError`` if the .docx is missing."""
+    too if one exists next to it; ``var_dir`` resolves ``briefing.file_path`` (see
+    :meth:`Briefing.path_in`). Raises ``FileNotFoundError`` if the .docx is missing."""
     if not briefing.file_path:
         raise FileNotFoundError(f"briefing {briefing.id} has no file")
-    path = Path(briefing.file_path)
+    path = briefing.path_in(var_dir)
     data = path.read_bytes()
     if kind_label is None:
         from worker.periods import kind_label as _label
@@ -241,7 +242,7 @@ def deliver_email(briefing: Briefing, settings, recipients: list[str], *,
         log.info("briefing %s: no e-mail recipients configured; not sent", briefing.id)
         return
     try:
-        msg = build_message(briefing, settings.smtp_sender, recipients)
+        msg = build_message(briefing, settings.smtp_sender, recipients, var_dir=settings.var_dir)
         _smtp_send(settings, msg, recipients, timeout)
     except Exception as exc:
         if session is not None:

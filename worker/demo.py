@@ -120,5 +120,5 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
     console.print(f"{len(articles)} articles in {time.monotonic() - began:.1f} s; "
                   f"briefing {made.year}年第{made.number}期 (v{made.version})")
     # Last line: the briefing's path alone, unwrapped, so scripts can take it.
-    print((settings.var_dir / made.file_path) if made.file_path else made.status, flush=True)
+    print(made.path_in(settings.var_dir) or made.status, flush=True)
     return 0

@@ -6,6 +6,8 @@ Schema changes go through Alembic (``migrations/``); ``briefing migrate`` applie
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
@@ -125,10 +127,16 @@ class Briefing(SQLModel, table=True):
     year: int
     number: int | None = None  # 第N期; None for a skipped (empty) period, which takes no number
     status: str = "made"  # made | skipped
-    file_path: str | None = None
+    file_path: str | None = None  # relative to BRIEFING_VAR_DIR: outbox/NAME.docx (see path_in)
     created_at: datetime = Field(default_factory=utcnow)
     issue_count: int = 0
     article_count: int = 0
+
+    def path_in(self, var_dir: str | PathLike[str]) -> Path | None:
+        """The .docx on this host: ``var_dir / file_path``. ``file_path`` is stored relative to
+        ``BRIEFING_VAR_DIR`` so hosts that mount the shared folder at different places agree; an
+        absolute value (rows made before that rule) is returned as is. None for a skipped period."""
+        return Path(var_dir) / self.file_path if self.file_path else None
 
 
 class Delivery(SQLModel, table=True):
