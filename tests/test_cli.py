@@ -125,3 +125,45 @@ def test_articles_lists_ids_and_relabel_takes_a_label(settings):
         c = s.exec(select(Correction)).one()
         assert (c.new_category, c.who) == ("union_building", "编辑甲")
         assert s.get(Article, first.id).category_confirmed
+
+
+def test_report_send_emails_through_real_smtp(settings, monkeypatch, tmp_path):
+    import yaml
+    from aiosmtpd.controller import Controller
+    from test_briefing_delivery import Collect, free_port
+
+    from worker import inbox, pipeline
+    from worker.db import session_scope
+    from worker.models import Delivery
+    from worker.settings import PROJECT_ROOT, get_settings
+
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    data = yaml.safe_load((config / "briefing.yaml").read_text(encoding="utf-8"))
+    data["email"]["daily"] = ["leader@union.test"]
+    data["pdf"] = False
+    (config / "briefing.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    handler, port = Collect(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for key, value in {"CONFIG_DIR": config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                           "SMTP_SECURITY": "none"}.items():
+            monkeypatch.setenv(f"BRIEFING_{key}", str(value))
+        get_settings.cache_clear()
+        shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
+        [issue_id] = inbox.scan(session_scope, get_settings(), now=2e10).new_issue_ids
+        pipeline.process_issue(issue_id)
+        out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--send"])
+        assert out.exit_code == 0, out.output
+        assert "sent: e-mailed to 1 recipient(s)" in out.stdout
+        [(sender, rcpts, _)] = handler.messages
+        assert sender == get_settings().smtp_sender
+        assert rcpts == ["leader@union.test"]
+        with session_scope() as s:
+            assert s.exec(select(Delivery)).one().status == "sent"
+    finally:
+        controller.stop()
+    # SMTP gone: the briefing is made, the failure is shown and the exit code says so
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force", "--send"])
+    assert out.exit_code == 1 and "made:" in out.stdout and "not sent" in out.stdout

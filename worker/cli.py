@@ -239,8 +239,10 @@ def report(
     kind: str = typer.Argument(..., help=KIND_HELP),
     on: str = typer.Option(None, "--date", help="a day in the period (YYYY-MM-DD); default: today"),
     force: bool = typer.Option(False, "--force", help="make a new version even if one exists"),
+    send: bool = typer.Option(False, "--send", help="e-mail it to the kind's recipients, as beat's briefings are"),
 ) -> None:
-    """Make the briefing of KIND for the period containing --date, now, in this process."""
+    """Make the briefing of KIND for the period containing --date, now, in this process; with
+    --send, e-mail it as well (exit code 1 if sending fails; the .docx stays in outbox/)."""
     from worker.briefing import make_briefing
     from worker.db import session_scope
     from worker.periods import period_containing
@@ -256,6 +258,15 @@ def report(
             return
         # plain print: the path must not be wrapped when a script reads it
         print(f"{made.status}: {made.path_in(get_settings().var_dir) or '(skipped: empty period)'}", flush=True)
+        made_id, made_status = made.id, made.status
+    if send and made_status == "made":
+        from worker.delivery import deliver
+
+        try:
+            console.print(f"sent: {deliver(made_id)}")
+        except Exception as exc:  # SMTP/network: recorded in the Delivery table by deliver()
+            console.print(f"[red]not sent[/red]: {type(exc).__name__}: {exc}")
+            raise typer.Exit(1) from exc
 
 
 @app.command()
