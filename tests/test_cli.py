@@ -167,3 +167,23 @@ def test_report_send_emails_through_real_smtp(settings, monkeypatch, tmp_path):
     # SMTP gone: the briefing is made, the failure is shown and the exit code says so
     out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force", "--send"])
     assert out.exit_code == 1 and "made:" in out.stdout and "not sent" in out.stdout
+
+
+def test_status_shows_hostile_file_names_literally(settings):
+    # File names and reasons are data: "[red]" was read as rich markup (and "[/b]" in a reason
+    # raised MarkupError); a U+202E reversed the rest of the row, a newline split it.
+    from worker import inbox
+    from worker.db import session_scope
+    from worker.models import Issue
+
+    names = ["[red]x.txt", "evil\u202etxt.exe", "new\nline.txt"]
+    for name in names:
+        (settings.inbox_dir / name).write_bytes("本报讯 职工技能比武在杭州举行，共有120名职工参赛。".encode())
+    inbox.scan(session_scope, settings, now=2e10)
+    with session_scope() as s:
+        s.add(Issue(file_name="[b]old.txt", sha256="f" * 64, raw=b"x", status="failed", error="bad [/b] tag"))
+    out = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert out.exit_code == 0, out.output
+    assert "[red]x.txt" in out.stdout and "bad [/b] tag" in out.stdout and "[b]old.txt" in out.stdout
+    assert "evil\\u202etxt.exe" in out.stdout and "\u202e" not in out.stdout
+    assert "new\\nline.txt" in out.stdout

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import func, text
 from sqlmodel import select
 
@@ -70,6 +72,16 @@ def beat_alive() -> bool | None:
         return None
 
 
+def shown(value: str | None, style: str = "") -> Text:
+    """``value`` as literal table text: never read as rich markup (a file may be named
+    ``[red]x.txt`` or ``a[/b].txt``), control and format characters (newlines, bidi overrides such
+    as U+202E that would reverse the rest of the line) shown as escapes like ``\\u202e``."""
+    out = "".join(
+        ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp") else ch.encode("unicode_escape").decode()
+        for ch in value or "")
+    return Text(out, style=style)
+
+
 def show_status(console: Console, limit: int = 10) -> None:
     """Print receipts, issues (failures with reasons), briefings, task history, queues, liveness."""
     from worker.db import session_scope
@@ -92,8 +104,8 @@ def show_status(console: Console, limit: int = 10) -> None:
         t.add_column(col)
     for r in receipts:
         style = {"refused": "red", "duplicate": "yellow"}.get(r.outcome, "green")
-        t.add_row(str(r.id), _local(r.received_at), r.file_name, str(r.size),
-                  f"[{style}]{r.outcome}[/{style}]", r.reason or f"issue {r.issue_id}")
+        t.add_row(str(r.id), _local(r.received_at), shown(r.file_name), str(r.size),
+                  shown(r.outcome, style), shown(r.reason or f"issue {r.issue_id}"))
     console.print(t)
     console.print("Issues: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts
                   else "Issues: none yet")
@@ -102,7 +114,7 @@ def show_status(console: Console, limit: int = 10) -> None:
         for col in ("id", "file", "attempts", "reason"):
             t.add_column(col)
         for row in failed:
-            t.add_row(str(row[0]), row[1], str(row[3]), f"[red]{row[2]}[/red]")
+            t.add_row(str(row[0]), shown(row[1]), str(row[3]), shown(row[2], "red"))
         console.print(t)
     t = Table(title="Briefings")
     for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
@@ -110,14 +122,14 @@ def show_status(console: Console, limit: int = 10) -> None:
     for b in briefings:
         number = f"{b.year}年第{b.number}期" if b.number else "—"
         t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", number,
-                  str(b.version), str(b.article_count), b.status, b.file_path or "")
+                  str(b.version), str(b.article_count), b.status, shown(b.file_path))
     console.print(t)
     t = Table(title="Task history (newest first)")
     for col in ("time", "task", "state", "seconds", "detail"):
         t.add_column(col)
     for e in events:
         t.add_row(_local(e.at), e.name.removeprefix("briefing."), e.state,
-                  f"{e.duration:.2f}" if e.duration is not None else "", (e.detail or "")[:60])
+                  f"{e.duration:.2f}" if e.duration is not None else "", shown((e.detail or "")[:60]))
     console.print(t)
     _show_broker_side(console)
     if watcher:
