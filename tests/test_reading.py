@@ -449,3 +449,28 @@ def test_gb18030_chinese_stays_accepted_with_a_kana_brand_name() -> None:
     text = "本报讯 职工食堂引进“吉野家の牛丼”窗口，每天供应午餐三百余份，受到职工欢迎。\n" * 3
     d = read_document(text.encode("gb18030"), "issue.txt")
     assert (d.encoding, d.text) == ("gb18030", text)
+
+
+@pytest.mark.parametrize("junk", ["=" * 100_000, "-" * 100_000, "*" * 100_000, "-=*" * 33_334, "■" * 50_000])
+def test_one_junk_line_does_not_make_a_chinese_issue_not_chinese(junk: str) -> None:
+    """Every non-space character used to count: one line of 100,000 '=' made the issue 2 % Han."""
+    lines = TEXT.split("\n")
+    text = "\n".join([*lines[:5], junk, *lines[5:]])
+    for encoding in ("utf-8", "gb18030"):
+        d = read_document(text.encode(encoding), "issue.txt")
+        assert (d.encoding, d.text) == (encoding, text)
+
+
+def test_symbol_runs_do_not_make_english_or_symbols_chinese() -> None:
+    english = "This is an English newsletter with no Chinese at all.\n" * 20
+    with pytest.raises(RefusedFile) as exc:
+        read_document(("=" * 100_000 + "\n" + english).encode(), "news.txt")
+    assert exc.value.reason == ("not Chinese text: 0 Chinese characters in 880 non-space characters, "
+                                "not counting 100000 in runs of punctuation/symbols")
+    with pytest.raises(RefusedFile) as exc:
+        read_document(("=" * 1000 + "\n" + "-" * 1000 + "\n").encode(), "rules.txt")
+    assert exc.value.reason == ("not Chinese text: 0 Chinese characters in 0 non-space characters, "
+                                "not counting 2000 in runs of punctuation/symbols")
+    with pytest.raises(RefusedFile) as exc:  # digits still count: a table of numbers is not an issue
+        read_document(("工会经费\n" + "2024-01-01,12345.67,89\n" * 100).encode(), "table.txt")
+    assert exc.value.reason == "not Chinese text: 4 Chinese characters in 2204 non-space characters"
