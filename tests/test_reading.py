@@ -474,3 +474,48 @@ def test_symbol_runs_do_not_make_english_or_symbols_chinese() -> None:
     with pytest.raises(RefusedFile) as exc:  # digits still count: a table of numbers is not an issue
         read_document(("工会经费\n" + "2024-01-01,12345.67,89\n" * 100).encode(), "table.txt")
     assert exc.value.reason == "not Chinese text: 4 Chinese characters in 2204 non-space characters"
+
+
+_HTML_ISSUE = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>浙江工人日报</title></head>"
+               "<body><h1>全省职工技能大赛开幕</h1><p>本报讯 记者王小明报道 3月4日，全省职工技能大赛在杭州开幕。"
+               "</p></body></html>\n")
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("issue.txt", _HTML_ISSUE.encode()),
+    ("issue.txt", _HTML_ISSUE.encode("utf-16")),  # with BOM
+    ("issue.txt", ("\ufeff\n  <p>本报讯 全省职工技能大赛在杭州开幕。</p>\n").encode()),
+    ("issue.md", _HTML_ISSUE.encode("gb18030")),
+    ("issue", _HTML_ISSUE.encode()),
+])
+def test_html_under_a_text_extension_is_refused(name: str, data: bytes) -> None:
+    """HTML saved as .txt was read as one article of tags; as .html it is read as HTML."""
+    ext = name[name.find("."):] if "." in name else "(none)"
+    reason = f"extension {ext} does not match content: the file is HTML; save it as .html, or as plain text"
+    assert sniff(name, data[:8192]) == reason  # refused at the inbox already
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, name)
+    assert exc.value.reason == reason
+    d = read_document(data, "issue.html")
+    assert "全省职工技能大赛" in d.text and "<" not in d.text
+
+
+def test_json_and_xml_saved_as_text_are_refused_and_bracketed_chinese_is_not() -> None:
+    import json
+
+    articles = [{"title": "全省职工技能大赛开幕", "body": "本报讯 记者王小明报道 3月4日，全省职工技能大赛在杭州开幕。"}]
+    for name, data, what in [
+        ("issue.txt", json.dumps(articles, ensure_ascii=False, indent=2).encode(), "JSON"),
+        ("issue", json.dumps(articles[0], ensure_ascii=False).encode("gb18030"), "JSON"),
+        ("issue.html", json.dumps(articles[0], ensure_ascii=False).encode(), "JSON"),
+        ("issue.txt", '<?xml version="1.0" encoding="utf-8"?>\n<issue><title>全省职工技能大赛开幕</title></issue>'
+         .encode(), "XML"),
+    ]:
+        ext = name[name.find("."):] if "." in name else "(none)"
+        with pytest.raises(RefusedFile) as exc:
+            read_document(data, name)
+        assert exc.value.reason == (f"extension {ext} does not match content: the file is {what}, which is "
+                                    "not read; save the issue as plain text"), name
+    for text in ("[1] 全省职工技能大赛在杭州开幕。", "[本报讯] 全省职工技能大赛在杭州开幕。",
+                 "<工会新闻> 全省职工技能大赛开幕。", "{第一版} 全省职工技能大赛在杭州开幕。"):
+        assert read_document(text.encode(), "issue.txt").text == text

@@ -140,7 +140,8 @@ def sniff(file_name: str, head: bytes) -> str | None:
         None when the file may be read, else the refusal reason (str). Refused: types we do not
         read (.doc, .docm, spreadsheets, images, archives, executables, unknown extensions) and
         extension/content mismatches (a PNG renamed .txt, a .docx that is not a zip, a .pdf that
-        does not start with ``%PDF``). Never raises.
+        does not start with ``%PDF``, HTML saved as .txt/.md or without extension, JSON or XML
+        under any text extension: each would be read as one article of markup). Never raises.
     """
     ext = _ext(file_name)
     if ext in _REFUSED_EXTS:
@@ -175,6 +176,49 @@ def sniff(file_name: str, head: bytes) -> str | None:
         return f"extension {ext or '(none)'} does not match content: binary data (NUL bytes), not text"
     if _implausible_share(head) > MAX_IMPLAUSIBLE_SHARE:
         return f"extension {ext or '(none)'} does not match content: binary data, not text"
+    markup = _markup(head)
+    if markup == "HTML" and ext not in (".html", ".htm"):
+        return (f"extension {ext or '(none)'} does not match content: the file is HTML; "
+                "save it as .html, or as plain text")
+    if markup in ("JSON", "XML"):
+        return (f"extension {ext or '(none)'} does not match content: the file is {markup}, which is "
+                "not read; save the issue as plain text")
+    return None
+
+
+# WHATWG MIME Sniffing Standard, 7.1 "Identifying a resource with an unknown MIME type": after
+# leading whitespace, these tags followed by a space or ">" mean HTML, and "<?xml" means XML.
+_HTML_START = re.compile(r"<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|"
+                         r"body|br|p|!--)[ >]", re.IGNORECASE)
+_XHTML = re.compile(r"<!doctype html|<html[\s>]", re.IGNORECASE)
+# JSON: an object opening with a key (or empty), or an array of objects, arrays or strings. Not a
+# bare "[1" or "[本报讯]": a Chinese issue may start so, exported JSON data does not.
+_JSON_START = re.compile(r'\{\s*["}]|\[\s*[\[{"]')
+
+
+def _markup(head: bytes) -> str | None:
+    """"HTML", "XML" or "JSON" when the start of a text file is markup, else None.
+
+    Args:
+        head: the first bytes of the file (a few KiB; may be cut mid-character).
+
+    Returns:
+        The kind of markup by the WHATWG sniffing rules (HTML, XML; an XML file that declares
+        an HTML doctype or root is HTML) or by JSON's first tokens; None for anything else.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        start = head.decode("utf-16", "replace")
+    elif codec := _looks_utf16(head):
+        start = head.decode(codec, "replace")
+    else:  # the patterns are ASCII: Latin-1 keeps every byte where it was
+        start = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    start = start.lstrip("\ufeff \t\n\x0c\r")[:4096]
+    if start.startswith("<?xml"):
+        return "HTML" if _XHTML.search(start) else "XML"
+    if _HTML_START.match(start):
+        return "HTML"
+    if _JSON_START.match(start):
+        return "JSON"
     return None
 
 
