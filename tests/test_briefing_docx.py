@@ -204,9 +204,17 @@ def test_page_setup_fonts_masthead_and_footers(samples_db):
         assert "PAGE" in p._p.xml and p.text.startswith("— ") and p.text.endswith(" —")
         assert p.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
         assert p.runs[0].font.size.pt == 14
-    # Closing block
-    assert "报：全国总工会办公厅。" in texts(doc)
-    assert any("共印60份" in t for t in texts(doc))
+    # Closing block (版记): the last table, floating at the foot of the page, thick rules top and
+    # bottom, a thin one above the printing line (GB/T 9704-2012 §7.4)
+    closing = doc.tables[-1]
+    rows = [r.cells[0].text for r in closing.rows]
+    assert rows[0] == "报：全国总工会办公厅。" and "共印60份" in rows[-1]
+    tbl_pr = closing._tbl.tblPr
+    assert tbl_pr.find(qn("w:tblpPr")).get(qn("w:tblpYSpec")) == "bottom"
+    borders = tbl_pr.find(qn("w:tblBorders"))
+    assert [borders.find(qn(f"w:{e}")).get(qn("w:sz")) for e in ("top", "bottom")] == ["8", "8"]
+    assert closing.rows[-1].cells[0]._tc.tcPr.find(qn("w:tcBorders")).find(qn("w:top")).get(qn("w:sz")) == "6"
+    assert doc.element.body[-2].tag == qn("w:p")  # the paragraph the floating table anchors to
 
 
 def test_sections_summaries_overview_and_key_figures(samples_db):
@@ -444,6 +452,17 @@ def test_pdf_contains_masthead_and_every_title(samples_db):
     for _, _, arts in sample_articles():
         for a in arts:
             assert re.sub(r"\s+", "", shown_title(a)) in flat, shown_title(a)
+    # The 版记 sits at the foot of the last page, below everything else on it (GB/T 9704 §7.4)
+    bbox = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                          check=True, timeout=60).stdout.decode("utf-8")
+    last = bbox.split("<page ")[-1]
+    height = float(re.match(r'width="[\d.]+" height="([\d.]+)"', last).group(1))
+    words = [(float(y0), float(y1), w) for y0, y1, w in re.findall(
+        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', last)]
+    i = next(i for i, w in enumerate(words) if w[2].startswith("报："))
+    printing = next(w for w in words[i:] if w[2].startswith("（共印"))
+    assert printing[1] > height * 0.7  # near the foot (A4: 842 pt, text block ends at 743 pt)
+    assert all(w[1] < words[i][0] for w in words[:i])  # nothing of the body below or beside it
 
 
 def test_no_cjk_font_omits_charts_with_a_note(monkeypatch, tmp_path):
@@ -487,7 +506,7 @@ def test_key_figure_table_repeats_its_header_and_is_left_aligned(tmp_path):
 
     out = tmp_path / "m.docx"
     out.write_bytes(render(synthetic_content(40, "monthly")))
-    [table] = Document(str(out)).tables
+    table, _closing = Document(str(out)).tables  # the key figures, then the 版记
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.LEFT for row in table.rows[1:] for c in row.cells
                for p in c.paragraphs)

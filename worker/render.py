@@ -17,7 +17,7 @@ Format (GB/T 9704-2012《党政机关公文格式》):
 * page numbers "— 1 —" 宋体 四号 14 pt, odd pages right, even pages left, one character in from
   the edge (§7.5) — different odd/even footers (``w:evenAndOddHeaders``) with a PAGE field;
 * masthead: red title (方正小标宋简体), 期号, issuing unit left / date right, red rule (§7.2);
-* closing block (版记): 报/送/发 and 共印N份 between rules (§7.4).
+* closing block (版记): 报/送/发 and 共印N份 between rules, at the foot of the last page (§7.4).
 
 Word only applies an East Asian font that is named in ``w:rFonts/@w:eastAsia`` — python-docx's
 ``font.name`` sets only ascii/hAnsi — and theme attributes (``w:asciiTheme``…) override
@@ -669,30 +669,84 @@ def _charts(w: _Writer, c: BriefingContent, heading_no: int) -> None:
         w.para(S_CAPTION, f"图{i}  {title}")
 
 
+_TBLPR_SEQ = ("w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+              "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
+              "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def _set_tblpr_child(tbl_pr, child) -> None:
+    """Put ``child`` into ``w:tblPr`` in schema order (ECMA-376 §17.4.60), replacing its kind."""
+    existing = tbl_pr.find(child.tag)
+    if existing is not None:
+        tbl_pr.remove(existing)
+    tbl_pr.insert_element_before(child, *_TBLPR_SEQ[[qn(t) for t in _TBLPR_SEQ].index(child.tag) + 1:])
+
+
+def _element(tag: str, **attrs: str):
+    el = OxmlElement(tag)
+    for key, value in attrs.items():
+        el.set(qn(f"w:{key}"), value)
+    return el
+
+
+#: 版记 rules (GB/T 9704-2012 §7.4): first and last thick (0.35 mm ≈ 1 pt), the one between
+#: recipients and the printing line thin (0.25 mm ≈ 0.75 pt); in eighths of a point.
+CLOSING_THICK, CLOSING_THIN = 8, 6
+#: Width of the 版记 in mm. §7.4 wants the rules as wide as the text block (156 mm), but LibreOffice
+#: (7.4, which makes our PDFs) imports a floating table within ~4.7 mm of the text width as an
+#: ordinary inline table, and the block would no longer sit at the page foot: measured, 151.0 mm
+#: floats, 151.3 mm does not. So 151 mm, centred: 2.5 mm short on each side.
+CLOSING_WIDTH_MM = 151.0
+
+
 def _closing(w: _Writer, c: BriefingContent) -> None:
+    """版记 at the foot of the last page (GB/T 9704-2012 §7.4): a one-column table floating at the
+    bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), text width, rows 报/送/发 and
+    the issuing unit with 共印N份, ruled by the table's own borders (paragraph borders are lost
+    when LibreOffice turns a framed paragraph into a frame)."""
     cl = c.closing
     if cl is None:
         return
-    lines = [(label, names) for label, names in (("报", cl.bao), ("送", cl.song), ("发", cl.fa))
-             if names]
-    w.para(S_NORMAL, "")  # a blank line before the 版记
-    paras: list[Paragraph] = []
-    for label, names in lines:
-        paras.append(w.para(S_CLOSING, f"{label}：{'，'.join(names)}。"))
+    rows = [f"{label}：{'，'.join(names)}。" for label, names in (("报", cl.bao), ("送", cl.song),
+                                                               ("发", cl.fa)) if names]
     last_text = cl.issuing_unit or ""
     if cl.copies:
         last_text += f"\t（共印{cl.copies}份）"
-    last = w.para(S_CLOSING, last_text)
-    last.paragraph_format.keep_with_next = False  # the block stays on one page (style: keep next)
-    # Thick first and last rules, a thin rule between recipients and printing line (§7.4).
-    first = paras[0] if paras else last
-    _set_pborders(first._p.get_or_add_pPr(), top=(8, "000000"))
-    if paras:
-        _set_pborders(paras[-1]._p.get_or_add_pPr(),
-                      **({"top": (8, "000000")} if paras[-1] is first else {}),
-                      bottom=(4, "000000"))
-    _set_pborders(last._p.get_or_add_pPr(),
-                  **({"top": (8, "000000")} if last is first else {}), bottom=(8, "000000"))
+    rows.append(last_text)
+    table = w.doc.add_table(rows=len(rows), cols=1)
+    table.autofit = False
+    width = Mm(CLOSING_WIDTH_MM)
+    table.columns[0].width = width
+    tbl_pr = table._tbl.tblPr
+    _set_tblpr_child(tbl_pr, _element("w:tblpPr", vertAnchor="margin", horzAnchor="margin",
+                                      tblpXSpec="center", tblpYSpec="bottom"))
+    _set_tblpr_child(tbl_pr, _element("w:tblW", w=str(width.twips), type="dxa"))
+    borders = _element("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        thick = edge in ("top", "bottom")
+        borders.append(_element(f"w:{edge}", val="single" if thick else "nil",
+                                sz=str(CLOSING_THICK if thick else 0), space="0", color="000000"))
+    _set_tblpr_child(tbl_pr, borders)
+    _set_tblpr_child(tbl_pr, _element("w:tblLayout", type="fixed"))
+    margins = _element("w:tblCellMar")
+    for edge in ("left", "right"):
+        margins.append(_element(f"w:{edge}", w="0", type="dxa"))
+    _set_tblpr_child(tbl_pr, margins)
+    for i, (row, text) in enumerate(zip(table.rows, rows, strict=True)):
+        cell = row.cells[0]
+        cell.width = width
+        row._tr.get_or_add_trPr().append(_element("w:cantSplit"))
+        if i == len(rows) - 1 and len(rows) > 1:  # thin rule above the printing line
+            tc_borders = _element("w:tcBorders")
+            tc_borders.append(_element("w:top", val="single", sz=str(CLOSING_THIN), space="0",
+                                       color="000000"))
+            cell._tc.get_or_add_tcPr().append(tc_borders)
+        p = cell.paragraphs[0]
+        p.style = w.style(S_CLOSING)
+        w.run(p, text, S_CLOSING)
+    # A floating table is anchored to the paragraph after it: LibreOffice drops one that ends the
+    # body, and Word needs a paragraph after every table anyway.
+    w.para(S_NORMAL, "")
 
 
 def render_document(content: BriefingContent, template: Path | None = None) -> DocxDocument:
