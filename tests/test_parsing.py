@@ -481,3 +481,16 @@ def test_bracket_byline_with_space_separated_names_still_splits():
     parsed = parse_issue("标题一二三四\n\n本报讯 记者李凡报道 开会了。\n\n（通讯员 沈一丹 陆晓）\n")
     authors = [(a.name, a.role) for a in parsed.articles[0].authors]
     assert authors[-2:] == [("沈一丹", "通讯员"), ("陆晓", "通讯员")]
+
+
+def test_separator_rules_are_debris_not_text():
+    # One 100,000-character junk line once became an article of its own (at the top of an issue)
+    # or 100,000 characters of an article's body (in the middle).
+    sample = (ROOT / "samples" / "000_251c0b359e5127ab.txt").read_text(encoding="utf-8")
+    lines = sample.split("\n")
+    junk = "\n".join(["=" * 100_000, *lines[:40], "-" * 100_000, "＊＊＊", *lines[40:]])
+    clean, dirty = _parse(sample), _parse(junk)  # _parse: every character accounted for
+    assert [a.paragraphs for a in dirty.articles] == [a.paragraphs for a in clean.articles]
+    assert [d.text[:3] for d in dirty.debris if d.kind == "rule"] == ["===", "---", "＊＊＊"]
+    # "……" alone may close a quotation; short runs and text with symbols are not rules
+    assert not any(d.kind == "rule" for d in _parse("标题\n\n正文第一段。\n……\n正文第二段。").debris)

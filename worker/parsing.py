@@ -45,6 +45,7 @@ DEBRIS_KINDS = (
     "continuation_marker",
     "section_label",
     "duplicate_fragment",
+    "rule",
 )
 
 
@@ -496,6 +497,18 @@ def _match_byline(t: str) -> dict | None:
     return None
 
 
+_RULE_MIN_CHARS = 3
+
+
+def _is_rule(t: str) -> bool:
+    """A separator line: at least 3 characters, all punctuation, symbols or spaces (=====, -----,
+    ＊＊＊, ■■■■, a 100,000-character junk run); no Han, letter or digit. "……" alone is kept: it
+    can end a quotation."""
+    if len(t) < _RULE_MIN_CHARS or set(t) <= {"…", "."}:
+        return False
+    return all(unicodedata.category(ch)[0] in "PSZ" for ch in t)
+
+
 def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[list[_Line], str | None]:
     """First pass: one _Line per input line (static classification, no context except position)."""
     out: list[_Line] = []
@@ -508,6 +521,9 @@ def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[lis
         out.append(ln)
         if not t:
             ln.kind = "blank"
+            continue
+        if _is_rule(t):
+            ln.kind = "debris:rule"
             continue
         compact = _WS.sub("", t)
         early = seen_content < 6
