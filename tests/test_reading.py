@@ -4,6 +4,7 @@ and the refusals (damaged, mixed, disguised, empty, zip bomb, scanned PDF)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -522,3 +523,22 @@ def test_json_and_xml_saved_as_text_are_refused_and_bracketed_chinese_is_not() -
     for text in ("[1] 全省职工技能大赛在杭州开幕。", "[本报讯] 全省职工技能大赛在杭州开幕。",
                  "<工会新闻> 全省职工技能大赛开幕。", "{第一版} 全省职工技能大赛在杭州开幕。"):
         assert read_document(text.encode(), "issue.txt").text == text
+
+
+def test_pdf_without_xref_is_still_guarded_then_left_to_pdfplumber() -> None:
+    # pypdf cannot parse a PDF without startxref; pdfminer rebuilds the table by scanning, so the
+    # size check must not depend on it (a hand-made scan once became "not a readable PDF").
+    def no_xref(pdf: bytes) -> bytes:
+        return pdf[: pdf.index(b"xref\n")] + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+    with pytest.raises(RefusedFile) as exc:
+        read_document(no_xref(_raw_pdf([_deflated_spaces(80)])), "bomb.pdf")
+    assert re.fullmatch(r"PDF stream at byte \d+ decompresses beyond 64 MiB, the limit for one stream",
+                        exc.value.reason)
+    with pytest.raises(RefusedFile) as exc:
+        read_document(no_xref(_raw_pdf([_deflated_spaces(3) for _ in range(3)])), "bomb.pdf",
+                      max_uncompressed=8 * MIB)
+    assert exc.value.reason == "PDF streams decompress to more than 8 MiB in total"
+    with pytest.raises(RefusedFile) as exc:  # small: pdfplumber reads it and finds no Chinese text
+        read_document(no_xref(_raw_pdf([_deflated_spaces(1)])), "small.pdf")
+    assert "no text layer" in exc.value.reason

@@ -15,6 +15,7 @@ import codecs
 import io
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -621,8 +622,9 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
     Raises:
         RefusedFile: "PDF stream (object N) decompresses beyond X MiB, the limit for one stream";
             "PDF streams decompress to more than X MiB in total"; "encrypted PDF: …" when the empty
-            password does not open it; "not a readable PDF: …" when pypdf cannot parse it at all
-            (pdfplumber is then not asked, as the file could not be checked).
+            password does not open it. A file pypdf cannot parse at all (no startxref, a broken
+            cross-reference table: pdfminer repairs those by scanning) is checked by
+            :func:`_raw_flate_guard` instead and left to pdfplumber to judge.
     """
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError
@@ -648,8 +650,9 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
             raise
         except LimitReachedError as exc:  # e.g. a cross-reference stream that is itself a bomb
             raise RefusedFile(f"PDF structure exceeds a decoding limit ({exc})") from exc
-        except Exception as exc:
-            raise RefusedFile(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
+        except Exception:  # noqa: BLE001 - no usable xref: pdfminer rebuilds one by scanning, so do we
+            _raw_flate_guard(data, max_stream, max_total)
+            return
         # Object streams first: resolving other objects decodes them and pypdf keeps them decoded,
         # so their sizes must be counted before anything else is read.
         obj_streams = {int(stm) for stm, _ in reader.xref_objStm.values()}
@@ -680,6 +683,36 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
                 continue
             if total > max_total:
                 raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
+
+
+_RAW_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_INFLATE_CHUNK = 1024 * 1024
+
+
+def _raw_flate_guard(data: bytes, max_stream: int, max_total: int) -> None:
+    """The stream-size check of :func:`_pdf_stream_guard` for a PDF whose cross-reference table
+    pypdf cannot read: every ``stream … endstream`` in the bytes that inflates (zlib) is inflated
+    1 MiB at a time and counted, never held. Raises RefusedFile with the same reasons ("PDF stream
+    at byte N decompresses beyond …"). Streams that do not inflate (other filters, plain content)
+    are left to pdfplumber."""
+    total = 0
+    for m in _RAW_STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        pending = memoryview(data)[m.end(): end if end >= 0 else len(data)]
+        inflater = zlib.decompressobj()
+        size = 0
+        try:
+            while pending and not inflater.eof:  # after eof the tail never shrinks (CPython)
+                size += len(inflater.decompress(pending, _INFLATE_CHUNK))
+                pending = inflater.unconsumed_tail
+                if size > max_stream:
+                    raise RefusedFile(f"PDF stream at byte {m.end()} decompresses beyond "
+                                      f"{max_stream / _MIB:g} MiB, the limit for one stream")
+        except zlib.error:
+            pass  # not Flate data, or damaged after ``size`` bytes: those still count
+        total += size
+        if total > max_total:
+            raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
 
 
 def _read_pdf(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedText:
