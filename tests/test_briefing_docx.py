@@ -558,3 +558,15 @@ def test_article_figures_are_phrases_ranked_by_size():
              {"text": "120名", "value": "120", "unit": "名", "sentence": "为120名困难职工发放资金共计36万元。"},
              {"text": "36万元", "value": "360000", "unit": "元", "sentence": "为120名困难职工发放资金共计36万元。"}]
     assert article_figures(twice, [], None, 4) == ["37名职工领到了工资", "为120名困难职工发放资金共计36万元"]
+
+
+def test_a_long_closing_block_is_laid_out_inline_not_floating():
+    # A floating table cannot break across pages: 200 recipients vanished from the PDF.
+    from worker.render import ClosingBlock
+
+    for names, floats in ((["全国总工会办公厅"], True), ([f"单位{i}工会委员会" for i in range(200)], False)):
+        content = synthetic_content(2, "daily")
+        content.closing = ClosingBlock(names, ["省委办公厅"], ["各设区市总工会"], 60, "浙江省总工会办公室")
+        closing = Document(io.BytesIO(render(content))).tables[-1]
+        assert (closing._tbl.tblPr.find(qn("w:tblpPr")) is not None) is floats
+        assert closing.rows[0].cells[0].text == f"报：{'，'.join(names)}。"

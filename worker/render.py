@@ -697,13 +697,18 @@ CLOSING_THICK, CLOSING_THIN = 8, 6
 #: ordinary inline table, and the block would no longer sit at the page foot: measured, 151.0 mm
 #: floats, 151.3 mm does not. So 151 mm, centred: 2.5 mm short on each side.
 CLOSING_WIDTH_MM = 151.0
+#: A floating table cannot continue on the next page: a 版记 longer than this many lines (at about
+#: 30 characters of 四号 a line) is laid out inline after the content instead, so nothing is cut.
+CLOSING_MAX_FLOAT_LINES = 12
+CLOSING_CHARS_PER_LINE = 30
 
 
 def _closing(w: _Writer, c: BriefingContent) -> None:
     """版记 at the foot of the last page (GB/T 9704-2012 §7.4): a one-column table floating at the
-    bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), text width, rows 报/送/发 and
-    the issuing unit with 共印N份, ruled by the table's own borders (paragraph borders are lost
-    when LibreOffice turns a framed paragraph into a frame)."""
+    bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), rows 报/送/发 and the issuing
+    unit with 共印N份, ruled by the table's own borders (paragraph borders are lost when LibreOffice
+    turns a framed paragraph into a frame). Longer than :data:`CLOSING_MAX_FLOAT_LINES`, it follows
+    the content inline at the full text width, since a floating table cannot break across pages."""
     cl = c.closing
     if cl is None:
         return
@@ -713,13 +718,18 @@ def _closing(w: _Writer, c: BriefingContent) -> None:
     if cl.copies:
         last_text += f"\t（共印{cl.copies}份）"
     rows.append(last_text)
+    lines = sum(-(-max(len(r), 1) // CLOSING_CHARS_PER_LINE) for r in rows)
+    floating = lines <= CLOSING_MAX_FLOAT_LINES
+    if not floating:
+        w.para(S_NORMAL, "")  # a blank line between the content and an inline 版记
     table = w.doc.add_table(rows=len(rows), cols=1)
     table.autofit = False
-    width = Mm(CLOSING_WIDTH_MM)
+    width = Mm(CLOSING_WIDTH_MM if floating else TEXT_WIDTH_MM)
     table.columns[0].width = width
     tbl_pr = table._tbl.tblPr
-    _set_tblpr_child(tbl_pr, _element("w:tblpPr", vertAnchor="margin", horzAnchor="margin",
-                                      tblpXSpec="center", tblpYSpec="bottom"))
+    if floating:
+        _set_tblpr_child(tbl_pr, _element("w:tblpPr", vertAnchor="margin", horzAnchor="margin",
+                                          tblpXSpec="center", tblpYSpec="bottom"))
     _set_tblpr_child(tbl_pr, _element("w:tblW", w=str(width.twips), type="dxa"))
     borders = _element("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -735,7 +745,7 @@ def _closing(w: _Writer, c: BriefingContent) -> None:
     for i, (row, text) in enumerate(zip(table.rows, rows, strict=True)):
         cell = row.cells[0]
         cell.width = width
-        row._tr.get_or_add_trPr().append(_element("w:cantSplit"))
+        row._tr.get_or_add_trPr().append(_element("w:cantSplit"))  # a row never breaks across pages
         if i == len(rows) - 1 and len(rows) > 1:  # thin rule above the printing line
             tc_borders = _element("w:tcBorders")
             tc_borders.append(_element("w:top", val="single", sz=str(CLOSING_THIN), space="0",
