@@ -33,9 +33,12 @@ SHORT_TEXT_CANDIDATES = 20
 KEYWORD_TAGS = frozenset(("n", "nz", "nt", "vn", "l", "j", "eng", "nrt", "an"))
 _BYLINE_RE = re.compile(
     r"^\s*(?:本报讯|本报[^\s，。]{0,8}讯|[（(]?\s*(?:据)?(?:新华社|中新社|工人日报)[^\s，。]{0,12}?\d{1,2}月\d{1,2}日电[)）]?)?"
-    r"\s*(?:(?:(?:见习|特约|首席)?记者|通讯员|实习生|摄影)\s*[^\s，。]{2,12}?\s*)+(?:报道|摄)?\s*")
+    r"\s*[（(]?(?:(?:(?:见习|特约|首席)?记者|通讯员|实习生|摄影)\s*[^\s，。（）()]{2,12}?(?=\s|报道|摄|[）)]|$)\s*)+"
+    r"(?:报道|摄)?[）)]?\s*")  # a name ends at a space, 报道, 摄 or ）: 记者从省总工会获悉 is no byline
 _DATELINE_ONLY_RE = re.compile(
     r"^\s*(?:本报讯|[（(]?\s*(?:据)?(?:新华社|中新社)[^\s，。]{0,12}?\d{1,2}月\d{1,2}日电[)）]?)\s*")
+#: A photo caption or credit left in the body: 图为…, "赵六 摄", "陈七/文 周八/摄", "（记者 X 摄）".
+_CREDIT_RE = re.compile(r"^[（(]?图为|^[（(]?(?:\S{2,4}\s*/\s*文\s*)?\S{2,8}\s*(?:/\s*)?摄[）)]?$|/\s*摄[）)]?$")
 _BYLINE_SENTENCE_RE = re.compile(r"^[（(]\s*(?:(?:见习|特约)?记者|通讯员|实习生|摄影)[^）)]*[）)]$")
 
 _DIGIT_RE = re.compile(r"\d")
@@ -127,23 +130,21 @@ def summarize(doc: Doc, max_chars: int = SUMMARY_MAX) -> str:
     spans = [(s, e) for s, e in doc.sentences if s < doc.body_end]
     if not spans:
         return ""
-    if len(spans) <= 3 and spans[-1][1] - spans[0][0] <= max_chars and not _BYLINE_RE.match(text, spans[0][0]):
-        short = "".join(text[s:e].strip() for s, e in spans)  # the whole body is the summary
-        if short and len(short) <= max_chars:
-            return short
     stop = get_stopwords()
     words, starts = doc.words, doc.starts
     for n, (s, e) in enumerate(spans[:15]):
         sent = text[s:e].strip()
         if n == 0 and s < doc.lead_end:
             sent = _BYLINE_RE.sub("", sent, count=1) if _BYLINE_RE.match(sent) else _DATELINE_ONLY_RE.sub("", sent)
-        if not sent or _BYLINE_SENTENCE_RE.match(sent):
+        if not sent or _BYLINE_SENTENCE_RE.match(sent) or _CREDIT_RE.search(sent):
             continue
         toks = {w for w in words[bisect_left(starts, s): bisect_left(starts, e)] if len(w) >= 2} - stop
         sents.append(sent)
         token_sets.append(toks)
     if not sents:
         return ""
+    if len(spans) <= 3 and sum(map(len, sents)) <= max_chars:
+        return "".join(sents)  # the whole body (bylines, captions and credits left out) is the summary
     n = len(sents)
     centrality = [1.0] * n
     if n > 2:

@@ -24,9 +24,11 @@ _LOCK = threading.Lock()
 _SEGMENTER: Any = None
 
 #: Sentence = text up to and including 。！？!? or …… (plus closing quotes/brackets), or a run
-#: without any of them (a heading or an unfinished last sentence). A quotation “…” is never split,
-#: so “…蛮好的！…压力。”在某公司就职的姜师傅说。 is one sentence. Newlines always end a sentence.
-SENTENCE_RE = re.compile(r"(?:“[^”\n]*”|[^。！？!?\n])+?(?:[。！？!?]+[”’」』\")）]*|……[”’」』\")）]*|(?=\n)|$)")
+#: without any of them (a heading or an unfinished last sentence). A quotation “…” of up to
+#: 500 characters is never split, so “…蛮好的！…压力。”在某公司就职的姜师傅说。 is one sentence.
+#: Newlines always end a sentence. The bound keeps a line of many unclosed “ linear: unbounded,
+#: 80,000 characters of “甲 took 10.6 s (adversarial run).
+SENTENCE_RE = re.compile(r"(?:“[^”\n]{0,500}”|[^。！？!?\n])+?(?:[。！？!?]+[”’」』\")）]*|……[”’」』\")）]*|(?=\n)|$)")
 
 
 def config_dir() -> Path:
