@@ -498,15 +498,23 @@ def _match_byline(t: str) -> dict | None:
 
 
 _RULE_MIN_CHARS = 3
+#: Other punctuation (category Po) that separator lines are made of; 。！？…, quotes and brackets
+#: are not among them, so the wrapped tail of a quotation (……” or ）。”) stays text.
+_RULE_PUNCTUATION = frozenset("*＊#＃•※/\\|｜")  # not · (U+00B7): ······ can be an ellipsis
 
 
 def _is_rule(t: str) -> bool:
-    """A separator line: at least 3 characters, all punctuation, symbols or spaces (=====, -----,
-    ＊＊＊, ■■■■, a 100,000-character junk run); no Han, letter or digit. "……" alone is kept: it
-    can end a quotation."""
-    if len(t) < _RULE_MIN_CHARS or set(t) <= {"…", "."}:
+    """A separator line: at least 3 characters of symbols (category S, e.g. = ■ ★ ─, not the
+    ellipsis ⋯), dashes and connectors (Pd, Pc: - — _), :data:`_RULE_PUNCTUATION` and spaces
+    (=====, ———, ＊＊＊, a 100,000-character junk run); no Han, letter, digit, quote, bracket
+    or sentence punctuation."""
+    if len(t) < _RULE_MIN_CHARS:
         return False
-    return all(unicodedata.category(ch)[0] in "PSZ" for ch in t)
+    for ch in t:
+        cat = unicodedata.category(ch)
+        if not ((cat[0] == "S" and ch != "⋯") or cat in ("Pd", "Pc", "Zs") or ch in _RULE_PUNCTUATION):
+            return False
+    return True
 
 
 def _classify(lines: list[str], hints: set[int], indent_mode: bool) -> tuple[list[_Line], str | None]:
