@@ -494,3 +494,19 @@ def test_separator_rules_are_debris_not_text():
     assert [d.text[:3] for d in dirty.debris if d.kind == "rule"] == ["===", "---", "＊＊＊"]
     # "……" alone may close a quotation; short runs and text with symbols are not rules
     assert not any(d.kind == "rule" for d in _parse("标题\n\n正文第一段。\n……\n正文第二段。").debris)
+
+
+def test_quotation_tails_on_their_own_line_are_text_not_rules():
+    # "……”" wrapped onto its own line was taken for a separator rule and the paragraphs around it glued.
+    from worker.parsing import _is_rule
+
+    text = ("浙江工人日报\n2024年12月24日 星期二\n第1版 要闻\n\n全省工会经费审查工作会议在杭召开\n\n"
+            "本报讯 记者张三报道 12月23日，全省工会经费审查工作会议在杭州召开。"
+            "他说：“我们将继续努力，把好事办好\n……”\n\n"
+            "会议指出，全省共审计项目3862个。\n")
+    [article] = _parse(text, file_name="2024-12-24_x.txt").articles
+    assert article.paragraphs[-1] == "会议指出，全省共审计项目3862个。"
+    assert article.paragraphs[-2].endswith("把好事办好……”")
+    not_rules = ("……”", "）。”", "“……”", "……！", "？？？", "⋯⋯⋯", "\u00b7" * 6, "-- 完 --", "——")
+    assert [t for t in not_rules if _is_rule(t)] == []
+    assert all(_is_rule(t) for t in ("=====", "———", "＊＊＊", "■■■■", "*   *   *", "★☆★"))
