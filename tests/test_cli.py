@@ -156,17 +156,56 @@ def test_report_send_emails_through_real_smtp(settings, monkeypatch, tmp_path):
         pipeline.process_issue(issue_id)
         out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--send"])
         assert out.exit_code == 0, out.output
-        assert "sent: e-mailed to 1 recipient(s)" in out.stdout
-        [(sender, rcpts, _)] = handler.messages
+        assert "sent (v1): e-mailed to 1 recipient(s)" in out.stdout
+        again = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--send"])  # resend v1
+        assert again.exit_code == 0 and "exists already" in again.stdout and "sent (v1)" in again.stdout
+        [(sender, rcpts, _), _resent] = handler.messages
         assert sender == get_settings().smtp_sender
         assert rcpts == ["leader@union.test"]
         with session_scope() as s:
-            assert s.exec(select(Delivery)).one().status == "sent"
+            delivery = s.exec(select(Delivery)).one()  # one attempt series per briefing and channel
+            assert (delivery.status, delivery.attempts) == ("sent", 2)
     finally:
         controller.stop()
-    # SMTP gone: the briefing is made, the failure is shown and the exit code says so
+    # SMTP gone: the briefing is made, the failure is shown with the server, and the exit code says so
     out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force", "--send"])
-    assert out.exit_code == 1 and "made:" in out.stdout and "not sent" in out.stdout
+    assert out.exit_code == 1 and "made:" in out.stdout
+    assert "not sent" in out.stderr and f"127.0.0.1:{port}" in out.stderr
+    # nothing configured to send with: not a success either
+    monkeypatch.delenv("BRIEFING_SMTP_HOST")
+    get_settings.cache_clear()
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--send"])
+    assert out.exit_code == 1 and "SMTP is not configured" in out.stderr
+
+
+def test_report_waits_for_unprocessed_issues(settings):
+    # An ingested but unprocessed issue made a briefing saying 未收到报纸, using up 第1期.
+    from worker import inbox, pipeline
+    from worker.db import session_scope
+    from worker.models import Briefing
+
+    shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
+    [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
+    assert out.exit_code == 1 and "1 issue(s)" in out.stderr and "not processed yet" in out.stderr
+    with session_scope() as s:
+        assert s.exec(select(Briefing)).all() == []
+    pipeline.process_issue(issue_id)
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
+    assert out.exit_code == 0 and "made:" in out.stdout
+
+
+def test_unmigrated_database_says_run_migrate(tmp_path):
+    import subprocess
+    import sys
+
+    from worker.settings import PROJECT_ROOT
+
+    env = {**__import__("os").environ, "BRIEFING_VAR_DIR": str(tmp_path / "fresh")}
+    (tmp_path / "fresh").mkdir()
+    out = subprocess.run([sys.executable, "-m", "worker.cli", "articles"], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "run `briefing migrate`" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_status_shows_hostile_file_names_literally(settings):

@@ -184,12 +184,15 @@ def test_summary_keeps_reporter_leads_and_drops_credits():
     def summary(*paragraphs):
         return summarize(make_doc(["标题"], list(paragraphs)))
 
-    assert summary("记者从省总工会获悉，今年全省共发放慰问金1亿元。") == "记者从省总工会获悉，今年全省共发放慰问金1亿元。"
+    lead = "记者从省总工会获悉，今年全省共发放慰问金1亿元。"
+    assert summary(lead) == lead
     assert summary("本报讯（记者 张三）12月23日，会议召开。") == "12月23日，会议召开。"
     assert summary("本报讯 记者张三 通讯员李四报道 12月23日，会议召开。") == "12月23日，会议召开。"
-    assert summary("12月23日，全省劳模座谈会在杭州召开。", "图为座谈会现场。 赵六 摄") == "12月23日，全省劳模座谈会在杭州召开。"
-    assert summary("12月23日，比武举行，共有500名职工参赛。", "陈七/文  周八/摄") == "12月23日，比武举行，共有500名职工参赛。"
-    assert summary("（通讯员 王五）", "12月23日，全省会议在杭州召开。") == "12月23日，全省会议在杭州召开。"
+    meeting = "12月23日，全省劳模座谈会在杭州召开。"
+    assert summary(meeting, "图为座谈会现场。 赵六 摄") == meeting
+    contest = "12月23日，比武举行，共有500名职工参赛。"
+    assert summary(contest, "陈七/文  周八/摄") == contest
+    assert summary("（通讯员 王五）", meeting) == meeting
 
 
 def test_sentences_with_many_unclosed_quotes_split_in_linear_time():

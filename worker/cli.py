@@ -19,7 +19,7 @@ from worker.settings import PROJECT_ROOT
 app = typer.Typer(help="union-briefing: newspaper issues in, Word briefings (简报) out.",
                   no_args_is_help=True, add_completion=False)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line for scripts and grep
 
 KIND_HELP = "daily | weekly | monthly"
 
@@ -239,34 +239,69 @@ def report(
     kind: str = typer.Argument(..., help=KIND_HELP),
     on: str = typer.Option(None, "--date", help="a day in the period (YYYY-MM-DD); default: today"),
     force: bool = typer.Option(False, "--force", help="make a new version even if one exists"),
-    send: bool = typer.Option(False, "--send", help="e-mail it to the kind's recipients, as beat's briefings are"),
+    send: bool = typer.Option(False, "--send", help="e-mail it (or the existing one) to the kind's recipients"),
 ) -> None:
-    """Make the briefing of KIND for the period containing --date, now, in this process; with
-    --send, e-mail it as well (exit code 1 if sending fails; the .docx stays in outbox/)."""
+    """Make the briefing of KIND for the period containing --date, now, in this process. Only
+    processed issues count: while issues of the period wait for a worker, nothing is made (exit
+    code 1). With --send, e-mail the briefing — the one just made, or the newest existing version
+    — to the kind's recipients (exit code 1 when nothing was sent; the .docx stays in outbox/)."""
+    from sqlmodel import select
+
     from worker.briefing import make_briefing
     from worker.db import session_scope
+    from worker.models import Briefing
     from worker.periods import period_containing
+    from worker.pipeline import unfinished_issues
     from worker.settings import get_settings
 
     _check_kind(kind)
     day = _parse_date(on) or date.today()
     start, end = period_containing(kind, day)
     with session_scope() as session:
+        waiting = unfinished_issues(session, start, end)
+        if waiting:
+            err.print(f"[red]not made[/red]: {waiting} issue(s) that may belong to {start}…{end} are not processed "
+                      "yet; start a worker (`briefing run`) or wait, then run this again (`briefing status` "
+                      "lists them)", highlight=False)
+            raise typer.Exit(1)
         made = make_briefing(session, kind, start, force=force)
         if made is None:
             console.print(f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)")
-            return
-        # plain print: the path must not be wrapped when a script reads it
-        print(f"{made.status}: {made.path_in(get_settings().var_dir) or '(skipped: empty period)'}", flush=True)
-        made_id, made_status = made.id, made.status
-    if send and made_status == "made":
-        from worker.delivery import deliver
+            if not send:
+                return
+            made = session.exec(select(Briefing).where(Briefing.kind == kind, Briefing.period_start == start)
+                                .order_by(Briefing.version.desc())).first()
+        else:
+            # plain print: the path must not be wrapped when a script reads it
+            print(f"{made.status}: {made.path_in(get_settings().var_dir) or '(skipped: empty period)'}",
+                  flush=True)
+        made_id, made_status, version = made.id, made.status, made.version
+    if send:
+        _send(kind, made_id, made_status, version)
 
+
+def _send(kind: str, briefing_id: int, status: str, version: int) -> None:
+    """E-mail one briefing for ``report --send``; typer.Exit(1) whenever nothing was sent."""
+    from worker.briefing import load_briefing_config, recipients_for
+    from worker.delivery import deliver
+    from worker.settings import get_settings
+
+    reason = None
+    if status != "made":
+        reason = "the period was skipped (empty), there is no document"
+    elif not recipients_for(kind, load_briefing_config()):
+        reason = f"no recipients for {kind} briefings (email.{kind} in config/briefing.yaml)"
+    elif not get_settings().smtp_host:
+        reason = "SMTP is not configured (BRIEFING_SMTP_HOST)"
+    if reason is None:
         try:
-            console.print(f"sent: {deliver(made_id)}")
-        except Exception as exc:  # SMTP/network: recorded in the Delivery table by deliver()
-            console.print(f"[red]not sent[/red]: {type(exc).__name__}: {exc}")
-            raise typer.Exit(1) from exc
+            console.print(f"sent (v{version}): {deliver(briefing_id)}")
+            return
+        except Exception as exc:  # noqa: BLE001 - SMTP/network; deliver() recorded it in the Delivery table
+            s = get_settings()
+            reason = f"{type(exc).__name__}: {exc} (SMTP {s.smtp_host}:{s.smtp_port})"
+    err.print(f"[red]not sent[/red]: {reason}; the .docx stays in outbox/", highlight=False)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -413,5 +448,21 @@ def evaluate(
     console.print(report_)
 
 
+def main() -> None:
+    """The ``briefing`` console script: :data:`app`, with database errors explained in one line
+    (a database that was never migrated printed a long SQLAlchemy traceback ending in "no such
+    table"). Exit code 2 for those."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as exc:
+        from worker.db import schema_problem
+
+        err.print(f"[red]{schema_problem() or f'database error: {type(exc.orig).__name__}: {exc.orig}'}[/red]",
+                  markup=True, highlight=False)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -94,6 +94,27 @@ def migrate(url: str | None = None) -> None:
     record_first_run(url)
 
 
+def schema_problem(engine: Engine | None = None) -> str | None:
+    """Why the database cannot be used yet, or None: unreachable, or not at the newest Alembic
+    revision ("run `briefing migrate`"). Compares ``alembic_version`` with the migrations' head."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    try:
+        with (engine or get_engine()).connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # noqa: BLE001 - any driver error means "unreachable"
+        return f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    if current != head:
+        state = "has no tables yet" if current is None else f"is at revision {current}, not {head}"
+        return f"the database {state}: run `briefing migrate`"
+    return None
+
+
 def record_first_run(url: str | None = None) -> None:
     """Remember the first day (local time zone) the service ran, once: ServiceMeta ``first_run``.
     Briefings start from it unless ``BRIEFING_SCHEDULE_START`` says otherwise, so loading old

@@ -14,7 +14,7 @@ import signal
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, update
@@ -203,6 +203,18 @@ def reset_for_rerun(session: Session, issue_ids: list[int]) -> int:
         .values(status="pending", error=None, attempts=0, task_id=None, started_at=None)
     )
     return result.rowcount
+
+
+def unfinished_issues(session: Session, start: date, end: date) -> int:
+    """How many Issues may belong to the period ``start``…``end`` (inclusive dates) but are not
+    processed yet: status pending or processing, with ``issue_date`` in the period or not known
+    yet (it is read from the masthead while processing). A briefing made now would say 未收到报纸
+    or leave them out; failed Issues do not count (they wait for a person)."""
+    from sqlalchemy import func
+
+    return session.exec(select(func.count()).select_from(Issue).where(
+        Issue.status.in_(("pending", "processing")),
+        or_(Issue.issue_date.is_(None), Issue.issue_date.between(start, end)))).one()
 
 
 def lost_issue_ids(session: Session, older_than_s: float | None = None,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import select
 
 from worker.app import QUEUES, redis_client
@@ -152,21 +152,21 @@ def _show_broker_side(console: Console) -> None:
 
 def check_health() -> list[str]:
     """Problems found (empty list: healthy): database, broker, at least one worker."""
-    from worker.db import get_engine
+    from worker.db import schema_problem
 
     problems = []
-    try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        problems.append(f"database unreachable: {type(exc).__name__}")
+    db = schema_problem()
+    if db:
+        problems.append(db)
     from worker.app import celery_app
 
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
     except Exception as exc:  # noqa: BLE001
-        problems.append(f"broker unreachable: {type(exc).__name__}")
+        # the URL without its password: the reason alone ("OperationalError") said nothing
+        url = celery_app.connection_for_write().as_uri()
+        problems.append(f"broker unreachable at {url}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
         return problems
     if not workers_alive():
         problems.append("no worker answers a ping")
