@@ -226,3 +226,20 @@ def test_status_shows_hostile_file_names_literally(settings):
     assert "[red]x.txt" in out.stdout and "bad [/b] tag" in out.stdout and "[b]old.txt" in out.stdout
     assert "evil\\u202etxt.exe" in out.stdout and "\u202e" not in out.stdout
     assert "new\\nline.txt" in out.stdout
+
+
+def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings, monkeypatch):
+    # A second helper named _send (for report --send) once replaced the one ingest and retry use.
+    import socket
+
+    from worker.settings import get_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    monkeypatch.setenv("BRIEFING_BROKER_URL", f"redis://127.0.0.1:{dead}/0")
+    get_settings.cache_clear()
+    out = runner.invoke(app, ["ingest", str(SAMPLE)])
+    assert out.exit_code == 0, out.output
+    assert (settings.inbox_dir / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()
+    assert "broker unreachable" in out.stderr and "wait in the inbox" in out.stderr

@@ -277,10 +277,10 @@ def report(
                   flush=True)
         made_id, made_status, version = made.id, made.status, made.version
     if send:
-        _send(kind, made_id, made_status, version)
+        _email_briefing(kind, made_id, made_status, version)
 
 
-def _send(kind: str, briefing_id: int, status: str, version: int) -> None:
+def _email_briefing(kind: str, briefing_id: int, status: str, version: int) -> None:
     """E-mail one briefing for ``report --send``; typer.Exit(1) whenever nothing was sent."""
     from worker.briefing import load_briefing_config, recipients_for
     from worker.delivery import deliver
