@@ -228,18 +228,22 @@ def test_status_shows_hostile_file_names_literally(settings):
     assert "new\\nline.txt" in out.stdout
 
 
-def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings, monkeypatch):
+def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings):
     # A second helper named _send (for report --send) once replaced the one ingest and retry use.
+    # A subprocess: the Celery app of this process is bound to the broker it first connected to.
+    import os
     import socket
+    import subprocess
+    import sys
 
-    from worker.settings import get_settings
+    from worker.settings import PROJECT_ROOT
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
-    monkeypatch.setenv("BRIEFING_BROKER_URL", f"redis://127.0.0.1:{dead}/0")
-    get_settings.cache_clear()
-    out = runner.invoke(app, ["ingest", str(SAMPLE)])
-    assert out.exit_code == 0, out.output
+    env = {**os.environ, "BRIEFING_VAR_DIR": str(settings.var_dir), "BRIEFING_BROKER_URL": f"redis://127.0.0.1:{dead}/0"}
+    out = subprocess.run([sys.executable, "-m", "worker.cli", "ingest", str(SAMPLE)], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
     assert (settings.inbox_dir / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()
     assert "broker unreachable" in out.stderr and "wait in the inbox" in out.stderr
