@@ -400,7 +400,7 @@ def test_summary_fallback_and_figures():
     a = Article(issue_id=1, seq=1, paragraphs=["第一句话。第二句话！" + "长" * 200 + "。"])
     assert summary_of(a) == "第一句话。第二句话！"
     a = Article(issue_id=1, seq=1, paragraphs=["长" * 300])
-    assert len(summary_of(a)) == 120 and summary_of(a).endswith("…")
+    assert 115 <= len(summary_of(a)) <= 120 and summary_of(a).endswith("…")  # cut at a word boundary
     a = Article(issue_id=1, seq=1, summary="已有摘要", paragraphs=["正文。"])
     assert summary_of(a) == "已有摘要"
     f = classify_figure({"text": "41.6亿元", "value": "41.6", "unit": "亿元"})
@@ -570,3 +570,213 @@ def test_a_long_closing_block_is_laid_out_inline_not_floating():
         closing = Document(io.BytesIO(render(content))).tables[-1]
         assert (closing._tbl.tblPr.find(qn("w:tblpPr")) is not None) is floats
         assert closing.rows[0].cells[0].text == f"报：{'，'.join(names)}。"
+
+
+# ---------------------------------------------------------------------------------------------
+# Key figures: dating, caps, phrases and their cuts
+
+
+def test_a_figure_is_dated_by_the_nearest_year_before_it_in_its_sentence():
+    from worker.briefing import is_reportable
+
+    day = date(2024, 12, 24)
+    historic = [("超2200亿元", "2022年，全省工会经费收入超2200亿元。"),  # the year is in an earlier clause
+                ("1.2亿元", "去年，全省工会共发放慰问金1.2亿元。"),
+                ("1500万名", "截至2023年底，全省共有工会会员1500万名。"),
+                ("2200亿元", "二〇二二年全省工会经费收入2200亿元。"),
+                ("3.5万人", "去年帮扶3.5万人，今年帮扶5万人。"),
+                ("2200亿元", "2022年，全省工会经费收入较2021年增长10%，达到2200亿元。")]
+    for text, sentence in historic:
+        assert not is_reportable({"text": text, "qualifier": "超" if text[0] == "超" else None},
+                                 sentence, day), sentence
+    current = [("5万人", "去年帮扶3.5万人，今年帮扶5万人。"),  # 今年 is nearer than 去年
+               ("500万元", "较2023年增长了500万元，达到3000万元。"),  # a comparison base dates nothing
+               ("3000万元", "较2023年增长了500万元，达到3000万元。"),
+               ("1.2万人", "同比2023年增加1.2万人。"),
+               ("500万元", "比去年同期增长了500万元。"),
+               ("800万元", "与2023年相比，今年多发放800万元。"),
+               ("231.28万元", "2014年以来累计补贴资金231.28万元。"),  # cumulative up to now
+               ("231.28万元", "自2014年开展职工医疗互助保障工作以来，衢州工会已累计补贴资金231.28万元。"),
+               ("300万元", "2018年起，全市共投入300万元。"),
+               ("2200亿元", "2024年，全省工会经费收入2200亿元。"),
+               ("2200亿元", "全省工会经费收入2200亿元。")]
+    for text, sentence in current:
+        assert is_reportable({"text": text}, sentence, day), sentence
+    # without an issue date only 去年/前年/上年 date a figure
+    assert is_reportable({"text": "2200亿元"}, "2022年，收入2200亿元。", None)
+    assert not is_reportable({"text": "1.2亿元"}, "去年，发放1.2亿元。", None)
+
+
+def test_a_figure_is_found_only_as_a_whole_number():
+    from worker.briefing import clause_with, figure_phrase, is_reportable
+
+    assert clause_with("去年帮扶3.5万人，今年帮扶5万人。", "5万人") == ("今年帮扶5万人", 4)
+    assert figure_phrase("不超过1200元的部分全额报销，今年共报销200元。", "200元") == "今年共报销200元"
+    assert is_reportable({"text": "200元"}, "不超过1200元的部分全额报销，今年共报销200元。", date(2024, 12, 24))
+    assert clause_with("共报销1,200元。", "200元") == ("", -1)  # a thousands separator is inside the number
+    assert clause_with("其中,3名选手脱颖而出。", "3名") == ("3名选手脱颖而出", 0)  # ',' as a clause comma
+
+
+def test_every_occurrence_of_a_figure_is_judged():
+    from worker.briefing import article_figures, is_reportable
+
+    day = date(2024, 12, 24)
+    sentence = "2023年发放100万元，2024年又发放100万元。"
+    fig = {"text": "100万元", "value": "100", "unit": "万元", "sentence": sentence}
+    assert is_reportable(fig, sentence, day)
+    assert article_figures([fig], [], day, 4) == ["2024年又发放100万元"]
+    assert article_figures([{**fig, "sentence": ""}], [sentence], day, 4) == ["2024年又发放100万元"]
+    old = "2022年发放100万元，2023年又发放100万元。"
+    assert not is_reportable(fig, old, day) and article_figures([{**fig, "sentence": old}], [], day, 4) == []
+
+
+def test_caps_and_thresholds_are_not_key_figures():
+    from worker.briefing import is_reportable
+
+    day = date(2024, 12, 24)
+    caps = [("5000元", "每人最高补助5000元。"), ("10万元", "单笔报销封顶10万元。"),
+            ("3000元", "对月收入低于3000元的困难职工给予补助。"),
+            ("20000元", "最高报销限额由20000元提高至30000元。"),
+            ("30000元", "最高报销限额由20000元提高至30000元。"),  # the new value of the cap
+            ("3000元", "月收入3000元以下的职工可以申请。"), ("18岁", "未满18岁的子女。")]
+    for text, sentence in caps:
+        assert not is_reportable({"text": text}, sentence, day), (text, sentence)
+    # a limit word further back in the clause does not make a later figure a cap
+    assert is_reportable({"text": "200万元"}, "对月收入低于3000元的困难职工发放补助200万元。", day)
+
+
+def test_figure_phrases_cut_at_words_and_keep_quotations_paired():
+    from worker.briefing import _balanced, figure_phrase
+
+    cases = {
+        ("在“全国就业援助月暨2024年春节期间工作暨春风行动”专场招聘活动提供就业岗位3.5万个以上。", "3.5万个"):
+            "…专场招聘活动提供就业岗位3.5万个以上",
+        ("全省各级工会在“两节”期间走访慰问困难职工家庭1.2万户（含单亲困难职工，下同）。", "1.2万户"):
+            "…各级工会在“两节”期间走访慰问困难职工家庭1.2万户…",
+        ("据统计2023年和2024年分别发放补助资金合计达到1.5亿元。", "1.5亿元"):
+            "…2024年分别发放补助资金合计达到1.5亿元",
+        ("1.2亿元全部用于为困难职工家庭和患病职工提供生活救助和医疗救助及子女助学。", "1.2亿元"):
+            "1.2亿元全部用于为困难职工家庭和患病职工提供生活救助…",
+    }
+    for (sentence, text), want in cases.items():
+        got = figure_phrase(sentence, text)
+        assert got == want and len(got) <= 28 and _balanced(got), got
+    # the clause is whole when it fits; … only where words were left out
+    assert figure_phrase("共为44.77万人次职工发放保障金7720.91万元。", "7720.91万元") == \
+        "共为44.77万人次职工发放保障金7720.91万元"
+    assert figure_phrase("“今年共发放100万元，惠及职工。”", "100万元") == "今年共发放100万元"
+
+
+def test_key_figure_context_is_cut_at_words_and_quotations(env):
+    from worker.briefing import _balanced, cut_around
+
+    session, settings, config, _ = env
+    paras = [
+        "2024年全国危险货物道路运输从业人员安全应急能力竞赛（决赛）在宁波市镇海区举行，"
+        "共有来自全国15个省市的200名选手参加。",
+        "“我们主动在职工医疗互助保障已参保职工中筛选出自负费用万元以上的患病职工，开展送温暖活动，"
+        "为他们‘二次减负’，全年共计发放慰问金10余万元。”衢州市总工会职工服务中心主任毛彩霞说。",
+        "衢州工会将职工医疗互助保障金起付标准从原来的500元降至300元，住院职工报销额度人均增加了80元，"
+        "全年为3.2万名职工报销医疗费用共计1200万元。",
+    ]
+    figs = [_figure(t) for t in ("200名", "500元", "1200万元")] + [
+        {"text": "10余万元", "value": "10", "unit": "万元", "qualifier": "余", "sentence": ""}]
+    add_issue(session, date(2024, 12, 24), [simple_article(1, "危货运输竞赛", paragraphs=paras, figures=figs)])
+    b = make_briefing(session, "daily", date(2024, 12, 24), now=NOW, settings=settings, config=config)
+    rows = {r.cells[0].text: r.cells[2].text for r in Document(b.path_in(settings.var_dir)).tables[0].rows[1:]}
+    assert rows["200名"] == ("…全国危险货物道路运输从业人员安全应急能力竞赛（决赛）在宁波市镇海区举行，"
+                            "共有来自全国15个省市的200名选手参加。")  # not "…24年全国…"
+    # inside a quotation too long to show whole: the window stays inside it, “ left out
+    assert rows["10余万元"] == ("…保障已参保职工中筛选出自负费用万元以上的患病职工，开展送温暖活动，"
+                              "为他们‘二次减负’，全年共计发放慰问金10余万元。")
+    assert rows["1200万元"] == ("…标准从原来的500元降至300元，住院职工报销额度人均增加了80元，"
+                              "全年为3.2万名职工报销医疗费用共计1200万元。")
+    # with the whole sentence (as enrichment gives it) the closing ” and what follows are left out
+    sentence = paras[1]
+    at = sentence.index("10余万元")
+    assert cut_around(sentence, at, at + len("10余万元"), 60, after=12).endswith("，全年共计发放慰问金10余万元…")
+    for ctx in rows.values():
+        assert len(ctx) <= 60 and _balanced(ctx), ctx
+        assert not re.match(r"…\d", ctx) or re.match(r"…\d+(?:\.\d+)?[万亿千]?(?:元|名|人)", ctx), ctx
+
+
+def test_untitled_items_are_cut_at_clauses_or_words_not_numbers():
+    def title(text: str) -> str:
+        return title_of(Article(issue_id=1, seq=1, title="", paragraphs=[text]))
+
+    assert title("丽水市总工会为全市120名困难职工家庭发放帮扶资金共计36万元，惠及困难职工。") == \
+        "丽水市总工会为全市120名困难职工家庭发放帮扶资金共计…"
+    assert title("近日，来自全市46家企业的200余名职工参加了技能比武大赛并获得好成绩。") == \
+        "近日，来自全市46家企业的200余名职工参加了技能比武大赛…"
+    assert title("市总工会举办职工技能大赛决赛暨表彰大会，全市各行业的优秀选手参加比赛。") == \
+        "市总工会举办职工技能大赛决赛暨表彰大会…"  # a clause boundary keeping ≥ ⅔ of the room
+    assert title("短讯一则。后文。") == "短讯一则"
+    for text in ("丽水市总工会为全市120名困难职工家庭发放帮扶资金共计36万元。", "“" + "甲" * 40 + "”。"):
+        out = title(text)
+        assert len(out) <= 30 and out.endswith("…") and not re.search(r"\d…", out), out
+
+
+def test_summary_fallback_is_never_longer_than_its_limit():
+    from worker.briefing import _balanced
+
+    for paras in (["“" + "甲" * 115 + "“乙”" + "丙" * 50 + "。"], ["《" * 200],
+                  ["为全市" + "1234567" * 30 + "名职工服务。"]):
+        out = summary_of(Article(issue_id=1, seq=1, paragraphs=paras))
+        assert len(out) <= 120 and "…" in out and out != "…", out
+        assert _balanced(out.replace("…", "")), out
+    out = summary_of(Article(issue_id=1, seq=1, paragraphs=["“" + "甲" * 115 + "“乙”" + "丙" * 50 + "。"]))
+    assert out == "“" + "甲" * 115 + "…”"
+
+
+def test_overview_calls_only_repeated_topics_and_places_leading():
+    from worker.briefing import PeriodData, _overview
+    from worker.render import ArticleEntry, TopicSection
+
+    def sections(*counts: int) -> list[TopicSection]:
+        return [TopicSection(f"k{i}", label, [ArticleEntry("t")] * n)
+                for i, (label, n) in enumerate(zip(("帮扶关爱", "时政要闻", "工会建设", "劳模工匠"), counts,
+                                                   strict=False))]
+
+    def overview(secs, cities):
+        data = PeriodData(issues=[object()], articles=[object()] * sum(len(s.articles) for s in secs))
+        return _overview("daily", date(2024, 12, 22), date(2024, 12, 22), data, secs, cities, (0, 0))
+
+    text = overview(sections(2, 1, 1), [("湖州", 2), ("宁波", 2), ("金华", 1)])
+    assert "涉及3个主题，报道较集中的是帮扶关爱（2篇）。" in text and "时政要闻（1篇）" not in text
+    assert "报道较多的地区为湖州（2篇）、宁波（2篇）。" in text and "金华" not in text
+    text = overview(sections(1, 1, 1, 1), [("湖州", 1), ("宁波", 1), ("金华", 1), ("衢州", 1)])
+    assert "较集中" not in text and "涉及4个主题，各主题各1篇。" in text
+    assert "较多" not in text and "报道涉及4个地区，各1篇。" in text
+    text = overview(sections(1, 1), [("湖州", 1)])
+    assert "涉及2个主题（帮扶关爱、时政要闻，各1篇）。" in text and "报道涉及湖州。" in text
+
+
+def test_closing_printing_line_has_its_own_right_tab_at_the_cell_edge():
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Pt, Twips
+
+    from worker.render import CLOSING_CHARS_PER_LINE, CLOSING_WIDTH_MM, TEXT_WIDTH_MM, ClosingBlock
+
+    assert CLOSING_CHARS_PER_LINE == 28  # 151 mm less 14 pt each side, in 14 pt characters
+    cases = ((["全国总工会办公厅"], "浙江省总工会办公室", CLOSING_WIDTH_MM),
+             ([f"单位{i}工会委员会" for i in range(200)], "浙江省总工会办公室", TEXT_WIDTH_MM))
+    for bao, unit, width_mm in cases:
+        content = synthetic_content(2, "daily")
+        content.closing = ClosingBlock(bao, ["省委办公厅"], ["各设区市总工会"], 123456, unit)
+        doc = Document(io.BytesIO(render(content)))
+        style_stops = [s.position for s in doc.styles["Briefing Closing"].paragraph_format.tab_stops]
+        p = doc.tables[-1].rows[-1].cells[0].paragraphs[0]
+        stops = {s.position: s.alignment for s in p.paragraph_format.tab_stops}
+        edge = Twips(Mm(width_mm).twips - Pt(14).twips)  # the cell's width less the right indent
+        assert [pos for pos, a in stops.items() if a == WD_TAB_ALIGNMENT.RIGHT] == [edge]
+        assert style_stops and all(stops[pos] == WD_TAB_ALIGNMENT.CLEAR for pos in style_stops)
+        assert p.text == "浙江省总工会办公室\t（共印123456份）"
+    # 12 lines at 30 characters a line, 13 at 28: inline now
+    content = synthetic_content(2, "daily")
+    content.closing = ClosingBlock(["甲" * 259], ["省委办公厅"], ["各设区市总工会"], 60, "浙江省总工会办公室")
+    assert Document(io.BytesIO(render(content))).tables[-1]._tbl.tblPr.find(qn("w:tblpPr")) is None
+    # an issuing unit too long to share its line puts 共印N份 on the next, whole
+    content = synthetic_content(2, "daily")
+    content.closing = ClosingBlock(["全国总工会办公厅"], [], [], 123456, "浙" * 21)
+    p = Document(io.BytesIO(render(content))).tables[-1].rows[-1].cells[0].paragraphs[0]
+    assert p.text == "浙" * 21 + "\n\t（共印123456份）"

@@ -45,7 +45,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Length, Mm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
 
 from worker import charts
@@ -697,30 +697,64 @@ CLOSING_THICK, CLOSING_THIN = 8, 6
 #: ordinary inline table, and the block would no longer sit at the page foot: measured, 151.0 mm
 #: floats, 151.3 mm does not. So 151 mm, centred: 2.5 mm short on each side.
 CLOSING_WIDTH_MM = 151.0
-#: A floating table cannot continue on the next page: a 版记 longer than this many lines (at about
-#: 30 characters of 四号 a line) is laid out inline after the content instead, so nothing is cut.
+#: A floating table cannot continue on the next page: a 版记 longer than this many lines is laid
+#: out inline after the content instead, so nothing is cut.
 CLOSING_MAX_FLOAT_LINES = 12
-CLOSING_CHARS_PER_LINE = 30
+
+
+def _closing_line_chars(width_mm: float) -> float:
+    """Characters of 四号 (14 pt) on a line of a 版记 ``width_mm`` wide (14 pt indents each side)."""
+    return (Mm(width_mm).pt - 2 * SMALL_PT) / SMALL_PT
+
+
+#: Whole characters on a line of the floating 版记: 151 mm less the indents is 400 pt, 28.6.
+CLOSING_CHARS_PER_LINE = int(_closing_line_chars(CLOSING_WIDTH_MM))  # 28
+
+
+def _em(text: str) -> float:
+    """Width of ``text`` in characters of its size: CJK and full-width 1, Latin and digits ½."""
+    return sum(0.5 if ch < "\u2e80" else 1 for ch in text)
+
+
+def _closing_tab(p: Paragraph, style, width: Length) -> None:
+    """Give the 版记 paragraph ``p`` (in a cell ``width`` wide, no cell margins) one right tab stop
+    at its text edge — ``width`` less the style's right indent — clearing the style's own stops
+    for it (``WD_TAB_ALIGNMENT.CLEAR``)."""
+    tabs = p.paragraph_format.tab_stops
+    edge = Twips(width.twips - Length(style.paragraph_format.right_indent or 0).twips)
+    for stop in style.paragraph_format.tab_stops:
+        if stop.position != edge:
+            tabs.add_tab_stop(stop.position, WD_TAB_ALIGNMENT.CLEAR)
+    tabs.add_tab_stop(edge, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def _closing(w: _Writer, c: BriefingContent) -> None:
     """版记 at the foot of the last page (GB/T 9704-2012 §7.4): a one-column table floating at the
     bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), rows 报/送/发 and the issuing
     unit with 共印N份, ruled by the table's own borders (paragraph borders are lost when LibreOffice
-    turns a framed paragraph into a frame). Longer than :data:`CLOSING_MAX_FLOAT_LINES`, it follows
-    the content inline at the full text width, since a floating table cannot break across pages."""
+    turns a framed paragraph into a frame). Longer than :data:`CLOSING_MAX_FLOAT_LINES` (estimated at
+    :data:`CLOSING_CHARS_PER_LINE` characters a line), it follows the content inline at the full text
+    width, since a floating table cannot break across pages. The printing line's 共印N份 sits at its
+    own right tab stop at the cell's text edge (cell width less the right indent): the style's stop
+    (text width − 2 characters) lies beyond the 151 mm table's edge and would wrap it; an issuing
+    unit too long to share the line puts it on the next line, whole."""
     cl = c.closing
     if cl is None:
         return
     rows = [f"{label}：{'，'.join(names)}。" for label, names in (("报", cl.bao), ("送", cl.song),
                                                                ("发", cl.fa)) if names]
-    last_text = cl.issuing_unit or ""
-    if cl.copies:
-        last_text += f"\t（共印{cl.copies}份）"
-    rows.append(last_text)
-    lines = sum(-(-max(len(r), 1) // CLOSING_CHARS_PER_LINE) for r in rows)
+    unit, copies = cl.issuing_unit or "", f"（共印{cl.copies}份）" if cl.copies else ""
+
+    def printing_line(width_mm: float) -> str:
+        # Too long for one line: 共印N份 goes right-aligned on a line of its own, not broken.
+        apart = bool(copies) and _em(unit) + _em(copies) > _closing_line_chars(width_mm)
+        return unit + ("\n" if apart else "") + ("\t" + copies if copies else "")
+
+    rows.append(printing_line(CLOSING_WIDTH_MM))
+    lines = sum(-(-max(len(line), 1) // CLOSING_CHARS_PER_LINE) for r in rows for line in r.split("\n"))
     floating = lines <= CLOSING_MAX_FLOAT_LINES
     if not floating:
+        rows[-1] = printing_line(TEXT_WIDTH_MM)
         w.para(S_NORMAL, "")  # a blank line between the content and an inline 版记
     table = w.doc.add_table(rows=len(rows), cols=1)
     table.autofit = False
@@ -753,6 +787,9 @@ def _closing(w: _Writer, c: BriefingContent) -> None:
             cell._tc.get_or_add_tcPr().append(tc_borders)
         p = cell.paragraphs[0]
         p.style = w.style(S_CLOSING)
+        if i == len(rows) - 1:
+            _closing_tab(p, w.doc.styles[S_CLOSING], width)
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT  # a justified line ending in a break is stretched
         w.run(p, text, S_CLOSING)
     # A floating table is anchored to the paragraph after it: LibreOffice drops one that ends the
     # body, and Word needs a paragraph after every table anyway.
