@@ -316,7 +316,7 @@ def test_numbering_sequences_years_and_force(env):
     f = mk("daily", date(2024, 12, 30), force=True)
     assert (f.number, f.version) == (2, 2) and f.file_path.endswith("-v2.docx")
     assert d2.path_in(settings.var_dir).is_file()  # version 1 kept
-    assert any(p == "2024年第2期（日报） 第2版" for p in texts(Document(f.path_in(settings.var_dir))))
+    assert any(p == "2024年第2期（日报） 修订稿" for p in texts(Document(f.path_in(settings.var_dir))))
     n2 = mk("daily", date(2025, 1, 2))
     assert n2.number == 2  # force did not consume a number
     # numbers are never reused, even for an out-of-order period

@@ -584,8 +584,8 @@ def _masthead(w: _Writer, c: BriefingContent) -> None:
     for r in p.runs:  # explicit on the runs too, so every reader sees the red
         r.font.color.rgb = rgb
     number = f"{c.year}年第{c.number}期（{c.kind_label}）"
-    if c.version > 1:
-        number += f" 第{c.version}版"
+    if c.version > 1:  # not "第2版": 版 is a newspaper page in the same document (第1版 要闻)
+        number += " 修订稿" if c.version == 2 else f" 第{c.version - 1}次修订稿"
     w.para(S_NUMBER, number)
     w.para(S_UNIT, f"{c.issuing_unit}\t{cn_date(c.made_on)}")
 
