@@ -6,19 +6,33 @@ from datetime import UTC, date, datetime
 
 from worker.app import celery_app
 
+#: While a due period's issues wait for processing, look again this often (seconds), this many times
+#: (3 hours); after that the next scheduled run catches the period up.
+PENDING_RETRY_S, PENDING_RETRIES = 300, 36
 
-@celery_app.task(name="briefing.make_due_briefings")
-def make_due_briefings(kind: str) -> list[int]:
+
+@celery_app.task(name="briefing.make_due_briefings", bind=True, max_retries=PENDING_RETRIES)
+def make_due_briefings(self, kind: str) -> list[int]:
     """Make every briefing of ``kind`` that is due and not yet made (oldest first), then queue
-    their delivery. Safe to run twice: (kind, period, version) is unique."""
+    their delivery. Safe to run twice: (kind, period, version) is unique. A period whose issues
+    are still being processed is not made yet: the task retries every 5 minutes."""
+    from worker.briefing import IssuesPending
     from worker.briefing import make_due_briefings as make_due
     from worker.db import session_scope
 
+    pending = None
     with session_scope() as session:
-        made = make_due(session, kind, now=datetime.now(UTC))
+        try:
+            made = make_due(session, kind, now=datetime.now(UTC))
+        except IssuesPending as exc:
+            made, pending = exc.made, exc
         ids = [b.id for b in made if b.status == "made"]
     for briefing_id in ids:
         deliver_briefing.delay(briefing_id)
+    if pending is not None:
+        if self.request.retries >= PENDING_RETRIES:
+            return ids  # the next scheduled run catches the period up
+        raise self.retry(countdown=PENDING_RETRY_S, exc=pending)
     return ids
 
 

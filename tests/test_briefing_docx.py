@@ -369,6 +369,24 @@ def test_make_due_briefings_after_downtime(samples_db):
     assert len(rows) == len({r.period_start for r in rows}) == 7
 
 
+def test_due_briefings_wait_for_unprocessed_issues(samples_db):
+    # A briefing made while its issues wait for a worker said 未收到报纸 and used up its 第N期.
+    from worker.briefing import IssuesPending
+
+    session, settings, config, _ = samples_db
+    pending = add_issue(session, date(2024, 12, 25), [], name="late", status="pending")
+    now = datetime(2024, 12, 27, 10, 0, tzinfo=SH)
+    with pytest.raises(IssuesPending) as exc:
+        make_due_briefings(session, "daily", now, settings=settings, config=config)
+    assert [b.period_start for b in exc.value.made] == [date(2024, 12, 23), date(2024, 12, 24)]
+    assert (exc.value.period_start, exc.value.count) == (date(2024, 12, 25), 1)
+    pending.status = "processed"
+    session.add(pending)
+    session.commit()
+    made = make_due_briefings(session, "daily", now, settings=settings, config=config)
+    assert [(b.period_start, b.number) for b in made] == [(date(2024, 12, 25), 3), (date(2024, 12, 26), 4)]
+
+
 def test_concurrent_duplicate_is_made_once(samples_db, tmp_path):
     _, settings, config, engine = samples_db
     results, errors = [], []

@@ -912,12 +912,27 @@ def schedule_start_for(session: Session, settings, today: date) -> date:
     return today
 
 
+class IssuesPending(Exception):
+    """A due period still has unprocessed issues (see ``worker.pipeline.unfinished_issues``): its
+    briefing would say 未收到报纸 or miss them. ``made`` holds the earlier periods' rows made before
+    it; ``period_start`` and ``count`` say what is waited for."""
+
+    def __init__(self, made: list[Briefing], period_start: date, count: int):
+        super().__init__(f"{count} issue(s) of the period starting {period_start} are not processed yet")
+        self.made, self.period_start, self.count = made, period_start, count
+
+
 def make_due_briefings(session: Session, kind: str, now: datetime, *, settings=None,
                        config: dict[str, Any] | None = None, pdf: bool | None = None
                        ) -> list[Briefing]:
     """Make every period of ``kind`` that is due at ``now`` (aware) and has no Briefing row yet,
     oldest first (catch-up after downtime). Returns the rows made, including ``skipped`` ones
-    (only ``status == "made"`` rows have a file to deliver)."""
+    (only ``status == "made"`` rows have a file to deliver).
+
+    Raises :class:`IssuesPending` (carrying the rows made so far) at the first due period that
+    still has pending or processing issues; later periods wait too, so numbers stay in order."""
+    from worker.pipeline import unfinished_issues
+
     if settings is None:
         from worker.settings import get_settings
 
@@ -928,6 +943,9 @@ def make_due_briefings(session: Session, kind: str, now: datetime, *, settings=N
     first = schedule_start_for(session, settings, now.astimezone(tz).date())
     out: list[Briefing] = []
     for start in due_periods(kind, now, first, made, crontab=sched[kind]["crontab"], tz=str(tz)):
+        waiting = unfinished_issues(session, *period_containing(kind, start))
+        if waiting:
+            raise IssuesPending(out, start, waiting)
         row = make_briefing(session, kind, start, now=now, settings=settings, config=config, pdf=pdf)
         if row is not None:
             out.append(row)
