@@ -542,3 +542,245 @@ def test_pdf_without_xref_is_still_guarded_then_left_to_pdfplumber() -> None:
     with pytest.raises(RefusedFile) as exc:  # small: pdfplumber reads it and finds no Chinese text
         read_document(no_xref(_raw_pdf([_deflated_spaces(1)])), "small.pdf")
     assert "no text layer" in exc.value.reason
+
+
+def _objects_pdf(objs: list[bytes], after: bytes = b"", subsection: bytes = b"0 %d") -> bytes:
+    """A PDF written byte by byte: objects 1… ``objs`` in the cross-reference table, ``after`` (more
+    object definitions, outside the table) between them and the table, whose subsection header is
+    ``subsection`` % its entry count."""
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for k, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    out += after
+    xref = len(out)
+    out += b"xref\n" + subsection % (len(objs) + 1) + b"\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _flate(data: bytes) -> bytes:
+    import zlib
+
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + zlib.compress(data) + b"\nendstream"
+
+
+def _deflated_zeros(mib: int) -> bytes:
+    import zlib
+
+    c = zlib.compressobj(9)
+    return b"".join(c.compress(bytes(MIB)) for _ in range(mib)) + c.flush()
+
+
+def _image(z: bytes, extra: bytes = b"") -> bytes:
+    """An image XObject stream of 6000×4096 RGB (70.3 MiB decoded) holding the deflated ``z``."""
+    return (b"<< /Type /XObject /Subtype /Image /Width 6000 /Height 4096 /ColorSpace /DeviceRGB"
+            b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d%s >>\nstream\n" % (len(z), extra)
+            + z + b"\nendstream")
+
+
+_CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+_HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+_HELLO = b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n"
+
+
+def _page(contents: bytes, xobjects: bytes = b"") -> bytes:
+    return (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >>"
+            + xobjects + b" >> /Contents " + contents + b" >>")
+
+
+def test_pdf_bomb_redefined_after_the_xref_table_is_refused() -> None:
+    """pypdf reads a table whose header is "0  6" (two spaces); pdfminer rejects it, rebuilds the
+    table by scanning, and takes the later definition of object 5: 80 MiB of spaces pypdf never saw
+    (adversarial run, 1 GiB of it: 1 MB file, 2.1 GB, 11 s)."""
+    import zlib
+
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+            b" /Contents 5 0 R >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    small, bomb = zlib.compress(b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n"), _deflated_spaces(80)
+    objs.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(small) + small + b"\nendstream")
+    pdf, offs = bytearray(b"%PDF-1.4\n"), []
+    for k, o in enumerate(objs, 1):
+        offs.append(len(pdf))
+        pdf += b"%d 0 obj\n" % k + o + b"\nendobj\n"
+    pdf += b"5 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb + b"\nendstream\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0  6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offs)
+    pdf += b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    with pytest.raises(RefusedFile) as exc:
+        read_document(bytes(pdf), "bomb.pdf")
+    assert re.fullmatch(r"PDF stream at byte \d+ decompresses beyond 64 MiB, the limit for one stream",
+                        exc.value.reason)
+
+
+def _lzw_run(byte: int, total: int) -> bytes:
+    """LZW data (9- to 12-bit codes, as pdfminer reads them) for at least ``total`` copies of
+    ``byte``: after each clear code, every code names the previous string and one byte more."""
+    out, bits, nbits, width, done = bytearray(), 0, 0, 9, 0
+
+    def put(code: int, n: int) -> None:
+        nonlocal bits, nbits
+        bits, nbits = (bits << n) | code, nbits + n
+        while nbits >= 8:
+            nbits -= 8
+            out.append((bits >> nbits) & 255)
+        bits &= (1 << nbits) - 1
+
+    while done < total:
+        put(256, width)  # clear code, read at the width before it
+        size, width, run = 258, 9, 1
+        put(byte, width)
+        done += 1
+        while done < total and size < 4000:
+            put(size, width)
+            size, run, done = size + 1, run + 1, done + run + 1
+            width = {511: 10, 1023: 11, 2047: 12}.get(size, width)
+    put(257, width)
+    put(0, (8 - nbits) % 8)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("encoding", ["ASCIIHex, Flate", "ASCII85, Flate", "LZW", "RunLength"])
+def test_pdf_bomb_redefined_after_the_table_is_refused_whatever_its_filters(encoding: str) -> None:
+    """The raw scan decodes the other filters pdfminer has too: an LZW bomb of 256 MiB (200 kB)
+    redefined after the table took pdfplumber to 566 MiB; RunLength output is held as a list of ints
+    (32 MiB took 343 MiB)."""
+    import base64
+
+    bomb = _deflated_spaces(80)
+    filters, data = {
+        "ASCIIHex, Flate": (b"[/ASCIIHexDecode /FlateDecode]", bomb.hex().encode() + b">"),
+        "ASCII85, Flate": (b"[/A85 /Fl]", base64.a85encode(bomb) + b"~>"),
+        "LZW": (b"/LZWDecode", _lzw_run(32, 80 * MIB)),
+        "RunLength": (b"/RunLengthDecode", bytes([129, 32]) * (80 * MIB // 128) + b"\x80"),
+    }[encoding]
+    stream = b"<< /Length %d /Filter %s >>\nstream\n" % (len(data), filters) + data + b"\nendstream"
+    pdf = _objects_pdf([_CATALOG, _PAGES, _page(b"5 0 R"), _HELVETICA, _flate(_HELLO)],
+                       b"5 0 obj\n" + stream + b"\nendobj\n", b"0  %d")
+    with pytest.raises(RefusedFile) as exc:
+        read_document(pdf, "bomb.pdf")
+    assert "decompresses beyond 64 MiB" in exc.value.reason, exc.value.reason
+
+
+def test_raw_scan_counts_zlib_data_past_an_endstream_inside_it() -> None:
+    """pdfminer reads /Length bytes of a stream from a table it accepts, whatever "endstream" they
+    hold: the raw scan inflates up to the zlib data's own end, not to the first "endstream"."""
+    import struct
+    import zlib
+
+    from worker.reading import _RawScan
+
+    stored = b"\nendstream\nendobj\n"  # a stored deflate block: these bytes appear as they are
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = b"".join(c.compress(b" " * MIB) for _ in range(80)) + c.flush()
+    adler = zlib.adler32(b" " * MIB * 80, zlib.adler32(stored))
+    z = b"\x78\x01\x00" + struct.pack("<HH", len(stored), 0xFFFF ^ len(stored)) + stored + body
+    z += struct.pack(">I", adler)
+    assert zlib.decompressobj().decompress(z, 32) == stored + b" " * (32 - len(stored))
+    data = b"%%PDF-1.4\n5 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(z) + z
+    with pytest.raises(RefusedFile, match="decompresses beyond 64 MiB"):
+        _RawScan(data + b"\nendstream\nendobj\n", 64 * MIB, 200 * MIB)
+
+
+def test_pdf_with_a_big_image_is_not_refused_for_its_size() -> None:
+    """pdfminer never decodes an image XObject to extract text: a 70.3 MiB photo (lossless, Flate)
+    is not counted, neither against the 64 MiB for one stream nor against the total (a Chinese
+    newspaper PDF with a 6000×4000 photo was refused; pdfplumber reads it in 0.2 s at 40 MiB)."""
+    content = _flate(b"q 595 0 0 400 0 0 cm /Im1 Do Q\n" + _HELLO)
+    data = _objects_pdf([_CATALOG, _PAGES, _page(b"5 0 R", b" /XObject << /Im1 6 0 R >>"), _HELVETICA,
+                         content, _image(_deflated_zeros(70))])
+    for limit in (MAX_UNCOMPRESSED_DEFAULT, 8 * MIB):
+        with pytest.raises(RefusedFile) as exc:  # read, and refused for its 5 Latin letters
+            read_document(data, "photo.pdf", max_uncompressed=limit)
+        assert exc.value.reason.startswith("no text layer"), exc.value.reason
+    # Plain image dictionaries are recognised in the raw scan too (pypdf cannot read this file).
+    no_xref = data[: data.index(b"xref\n")] + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    with pytest.raises(RefusedFile) as exc:
+        read_document(no_xref, "photo.pdf")
+    assert exc.value.reason.startswith("no text layer"), exc.value.reason
+
+
+MAX_UNCOMPRESSED_DEFAULT = 200 * MIB
+
+
+def _in_object_stream(objs: list[bytes], streams: list[bytes]) -> bytes:
+    """A PDF without cross-reference table: objects 1… ``objs`` in an object stream, then the
+    ``streams`` as objects after them, then a trailer."""
+    import zlib
+
+    head, body = [], b""
+    for k, obj in enumerate(objs, 1):
+        head.append(b"%d %d" % (k, len(body)))
+        body += obj + b"\n"
+    first = b" ".join(head) + b"\n"
+    z = zlib.compress(first + body)
+    out = b"%PDF-1.5\n"
+    for k, obj in enumerate(streams, len(objs) + 1):
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d /Filter /FlateDecode >>\nstream\n" % (
+        len(objs) + len(streams) + 1, len(objs), len(first), len(z)) + z + b"\nendstream\nendobj\n"
+    return out + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _image_decoded_anyway() -> dict[str, bytes]:
+    bomb = _image(_deflated_zeros(70))
+    small = _flate(_HELLO)
+    descriptor = (b"<< /Type /FontDescriptor /FontName /Foo /Flags 32 /FontBBox [0 0 1 1] /ItalicAngle 0"
+                  b" /Ascent 1 /Descent 0 /CapHeight 1 /StemV 1 /FontFile 6 0 R >>")
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Foo /FontDescriptor 7 0 R >>"
+    return {
+        "page content": _objects_pdf([_CATALOG, _PAGES, _page(b"6 0 R"), _HELVETICA, small, bomb]),
+        "in a /Contents array": _objects_pdf([_CATALOG, _PAGES, _page(b"[5 0 R 6 0 R]"), _HELVETICA, small, bomb]),
+        "/Contents pointing to an array": _objects_pdf(
+            [_CATALOG, _PAGES, _page(b"7 0 R"), _HELVETICA, small, bomb, b"[5 0 R 6 0 R]"]),
+        "font program": _objects_pdf(
+            [_CATALOG, _PAGES, _page(b"5 0 R"), font, small, _image(_deflated_zeros(70), b" /Length1 100"),
+             descriptor]),
+        # only pdfminer reads these: it rebuilds the table ("0  6") and takes the later page 3 and object 6
+        "page redefined after the table": _objects_pdf(
+            [_CATALOG, _PAGES, _page(b"5 0 R"), _HELVETICA, small],
+            b"3 0 obj\n" + _page(b"7 0 R") + b"\nendobj\n7 0 obj\n[5 0 R /X 6 0 R]\nendobj\n6 0 obj\n"
+            + bomb + b"\nendobj\n", b"0  %d"),
+        "content redefined as an image": _objects_pdf(
+            [_CATALOG, _PAGES, _page(b"5 0 R"), _HELVETICA, small], b"5 0 obj\n" + bomb + b"\nendobj\n", b"0  %d"),
+        # pdfminer finds the page inside the object stream when it rebuilds the table (pypdf cannot
+        # read this file): only the raw scan's search of inflated data sees the /Contents
+        "page in an object stream": _in_object_stream([_CATALOG, _PAGES, _page(b"[5 0 R 6 0 R]"), _HELVETICA],
+                                                      [small, bomb]),
+        "form with an /Image in a nested dictionary": _objects_pdf(
+            [_CATALOG, _PAGES, _page(b"5 0 R", b" /XObject << /X1 6 0 R >>"), _HELVETICA, _flate(b"/X1 Do\n"),
+             bomb.replace(b"/Subtype /Image", b"/Subtype /Form /BBox [0 0 1 1] /Z << /Subtype /Image >>")],
+            b"", b"0  %d"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_image_decoded_anyway()))
+def test_pdf_image_that_pdfminer_would_decode_is_counted(case: str) -> None:
+    """pdfminer decodes what a page's /Contents or a font's /FontFile points to whatever its
+    /Subtype (each of these files took pdfplumber to about 190 MiB, some 60 s), and a stream whose
+    /Image pdfminer need not see as its /Subtype is no image."""
+    with pytest.raises(RefusedFile) as exc:
+        read_document(_image_decoded_anyway()[case], "bomb.pdf")
+    assert "decompresses beyond 64 MiB" in exc.value.reason, exc.value.reason
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    (b"\n<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /SMask 7 0 R /Length 9 0 R >>\n", True),
+    (b"<< /Subtype /Image /ColorSpace [/Indexed /DeviceRGB 1 <00ff00ff0000>] "
+     b"/DecodeParms << /Predictor 15 /Columns 2 >> >>", True),
+    (b"<< /Subtype /Form /Z << /Subtype /Image >> >>", False),  # the /Image is not the stream's
+    (b"<< /Subtype /Image /Name (x) >>", False),  # a string: its parentheses may hide anything
+    (b"<< /Subtype /Image % x\n>>", False),  # a comment
+    (b"<< /Subtype /Im#61ge >>", False),  # a name escape
+    (b"<< /Subtype /Image >> << /Subtype /Form >>", False),  # pdfminer takes the last one
+    (b"<< /Type /ObjStm /Subtype /Image >>", False),  # pdfminer decodes object streams
+    (b"<< /Subtype /Image /A [1 >> ]", False),  # a mismatched close pdfminer would drop
+])
+def test_plain_image_dictionary(text: bytes, plain: bool) -> None:
+    from worker.reading import _plain_image
+
+    assert _plain_image(text) is plain
