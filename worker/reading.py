@@ -11,9 +11,7 @@ zero-width characters removed.
 
 from __future__ import annotations
 
-import base64
 import codecs
-import contextlib
 import io
 import re
 import zipfile
@@ -603,9 +601,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
 #: and a whole embedded CJK font 10-30 MB; a "Flate bomb" of 1 GiB of spaces is 1 MB compressed.
 MAX_PDF_STREAM = 64 * 1024 * 1024
 _MIB = 1024 * 1024
-#: Keys under which pdfminer decodes what they point to whatever its /Subtype: a page's content
-#: streams, an embedded font program, a font's ToUnicode CMap (/FontFile3 too, should it ever).
-_DECODED_KEYS = ("Contents", "FontFile", "FontFile2", "FontFile3", "ToUnicode")
 
 
 def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
@@ -613,36 +608,23 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
 
     pdfminer (under pdfplumber) inflates a stream with a plain ``zlib.decompress`` and keeps the
     result for the document's lifetime: a 1 MB PDF holding 1 GiB of spaces took 2.1 GB of memory
-    and 12 s (adversarial run). Each stream is decoded here once, one at a time and thrown away, in
-    two views of the file, each summed on its own:
-
-    - pypdf's: every object its cross-reference table lists, each filter's output capped at
-      ``max_stream`` (``pypdf.Configuration``);
-    - the bytes' (:class:`_RawScan`): every ``stream`` in the file, decoded every way pdfminer
-      could (zlib 1 MiB at a time; LZW, ASCIIHex, ASCII85, RunLength). pdfminer does not always
-      read the table pypdf reads: it rejected a header written ``xref\\n0  6`` that pypdf accepts,
-      rebuilt the table by scanning, and took a later definition of object 5 (a bomb after the
-      table's objects) that pypdf never looked at (1 MB file → 2.1 GB, 11 s; adversarial run; as
-      LZW, 200 kB → 566 MiB). The raw scan does not depend on any table.
-
-    Images are not counted: pdfminer does not decode an image XObject to extract text (a 6000×4000
-    RGB photo, 68.7 MiB decoded, was refused although pdfplumber read the page in 0.2 s at 40 MiB).
-    It does decode whatever a page's /Contents or a font's /FontFile, /FontFile2 or /ToUnicode points
-    to, so an image any view names there counts like every other stream.
+    and 12 s (adversarial run). pypdf decodes with output limits (``pypdf.Configuration``), so every
+    stream in the file is decoded once here, one at a time and thrown away, with each filter's
+    output capped at ``max_stream``, and the decoded sizes are summed. Images and embedded files
+    count too: pdfminer decodes a stream because of where it is referenced (page content, font
+    file, form), not because of its /Subtype, so a bomb marked /Image could still be page content.
 
     Args:
         data: the whole PDF (bytes).
         max_stream: bytes one stream may decode to.
-        max_total: bytes the counted streams together may decode to (in each view).
+        max_total: bytes all streams together may decode to.
 
     Raises:
-        RefusedFile: "PDF stream (object N) decompresses beyond X MiB, the limit for one stream"
-            (pypdf's view) or "PDF stream at byte N decompresses beyond …" (the raw scan's); "PDF
-            streams decompress to more than X MiB in total"; "PDF streams overlap too much to check
-            them (…)" (a file made of would-be streams); "encrypted PDF: …" when the empty
+        RefusedFile: "PDF stream (object N) decompresses beyond X MiB, the limit for one stream";
+            "PDF streams decompress to more than X MiB in total"; "encrypted PDF: …" when the empty
             password does not open it. A file pypdf cannot parse at all (no startxref, a broken
-            cross-reference table: pdfminer repairs those by scanning) gets the raw scan only and is
-            left to pdfplumber to judge.
+            cross-reference table: pdfminer repairs those by scanning) is checked by
+            :func:`_raw_flate_guard` instead and left to pdfplumber to judge.
     """
     from pypdf import PdfReader, apply_configuration
     from pypdf.errors import LimitReachedError
@@ -655,28 +637,6 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
         return RefusedFile(f"PDF stream (object {idnum}) decompresses beyond {max_stream / _MIB:g} MiB, "
                            "the limit for one stream")
 
-    total = 0
-
-    def count(idnum: int, obj: StreamObject) -> None:
-        nonlocal total
-        # pdfminer also takes /F and /DP as a stream's filters (the inline-image names); pypdf
-        # reads only /Filter, so copy them across or pypdf would measure the compressed bytes.
-        if "/Filter" not in obj and "/F" in obj:
-            obj[NameObject("/Filter")] = obj["/F"]
-            if "/DP" in obj and "/DecodeParms" not in obj:
-                obj[NameObject("/DecodeParms")] = obj["/DP"]
-        try:
-            total += len(decode_stream_data(obj) if "/Filter" in obj else obj.get_data())
-        except LimitReachedError as exc:
-            raise too_big(idnum, exc) from exc
-        except Exception:  # noqa: BLE001 - a stream pypdf cannot decode is pdfplumber's to judge
-            return
-        if total > max_total:
-            raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
-
-    refs: set[int] = set()  # objects pdfminer may decode as content or font data (_DECODED_KEYS)
-    links: dict[int, set[int]] = {}  # array or lone-reference object → the objects it names
-    images: list[tuple[int, StreamObject]] = []  # counted only when in ``refs``
     limits = {name: max_stream for name in (
         "zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
         "brotli_maximum_output_length", "array_based_stream_maximum_output_length")}
@@ -690,574 +650,69 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
             raise
         except LimitReachedError as exc:  # e.g. a cross-reference stream that is itself a bomb
             raise RefusedFile(f"PDF structure exceeds a decoding limit ({exc})") from exc
-        except Exception:  # noqa: BLE001 - no usable xref: pdfminer rebuilds one by scanning, so does the raw scan
-            reader = None
-        if reader is not None:
-            # Object streams first: resolving other objects decodes them and pypdf keeps them decoded,
-            # so their sizes must be counted before anything else is read. pdfminer decodes them
-            # whatever their dictionary says, so none is ever taken for an image.
-            obj_streams = {int(stm) for stm, _ in reader.xref_objStm.values()}
-            refs |= obj_streams
-            listed = [(0, n) for n in sorted(obj_streams)] + [
-                (gen, n) for gen, table in reader.xref.items() for n in table
-                if not (gen == 0 and n in obj_streams) and not reader.xref_free_entry.get(gen, {}).get(n)]
-            for gen, idnum in listed:
-                try:
-                    obj = reader.get_object(IndirectObject(idnum, gen, reader))
-                except LimitReachedError as exc:  # e.g. an absurd declared /Length, a reference loop
-                    raise RefusedFile(f"PDF object {idnum} exceeds a pypdf limit ({exc})") from exc
-                except Exception:  # noqa: BLE001 - an object pypdf cannot parse is pdfplumber's to judge
-                    continue
-                _pypdf_refs(obj, idnum, refs, links)
-                if not isinstance(obj, StreamObject):
-                    continue
-                if (obj.get("/Subtype") == "/Image" and obj.get("/Type") not in ("/ObjStm", "/XRef")
-                        and idnum not in obj_streams):
-                    images.append((idnum, obj))
-                else:
-                    count(idnum, obj)
-        raw = _RawScan(data, max_stream, max_total)
-        refs = _linked(refs | raw.refs, links.get, raw.links)
-        for idnum, obj in images:
-            if idnum in refs:
-                count(idnum, obj)
-        raw.count_images(refs)
-
-
-def _pypdf_refs(obj: object, idnum: int, refs: set[int], links: dict[int, set[int]]) -> None:
-    """What pypdf object ``obj`` (object number ``idnum``) says about decoded streams.
-
-    Adds to ``refs`` the object numbers it names under a key in :data:`_DECODED_KEYS` (a reference,
-    or the references in an array), looking into nested dictionaries and arrays but never following
-    a reference; sets ``links[idnum]`` to the objects it names when it is itself an array or a lone
-    reference (``/Contents 9 0 R`` may point to such an object: pdfminer resolves it)."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
-    def named(value: object) -> set[int]:
-        if isinstance(value, IndirectObject):
-            return {value.idnum}
-        if isinstance(value, ArrayObject):
-            return {v.idnum for v in value if isinstance(v, IndirectObject)}
-        return set()
-
-    if isinstance(obj, (ArrayObject, IndirectObject)):
-        links[idnum] = named(obj)
-    todo = [obj]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, DictionaryObject):  # dict methods: the raw values, references unresolved
-            for key in _DECODED_KEYS:
-                refs |= named(dict.get(item, "/" + key))
-            todo += [v for v in dict.values(item) if isinstance(v, (DictionaryObject, ArrayObject))]
-        elif isinstance(item, ArrayObject):
-            todo += [v for v in item if isinstance(v, (DictionaryObject, ArrayObject))]
-
-
-def _linked(refs: set[int], *lookups) -> set[int]:
-    """``refs`` and, again and again, the objects an object in it names when it is an array or a lone
-    reference (pdfminer resolves ``/Contents 9 0 R`` and then every reference in object 9).
-
-    Args:
-        refs: object numbers.
-        lookups: functions object number → the numbers that object names (a set, or None).
-
-    Returns:
-        A new set.
-    """
-    out, todo = set(refs), list(refs)
-    while todo:
-        number = todo.pop()
-        for lookup in lookups:
-            for n in lookup(number) or ():
-                if n not in out:
-                    out.add(n)
-                    todo.append(n)
-    return out
-
-
-# PDF tokens as pdfminer's tokenizer (pdfminer.psparser) splits them. A lone ">" is dropped, "<ab>>"
-# is a hex string and a dictionary end; names and keywords end at a delimiter (keywords also at #).
-_TOKEN = re.compile(
-    rb"(?P<skip>(?:\s|\x00|%[^\r\n]*|>(?!>))+)"
-    rb"|(?P<num>(?:[+-]\d*|\d+)(?:\.\d*)?|\.\d*)"
-    rb"|(?P<name>/[^\s/%\[\]()<>{}]*)"
-    rb"|(?P<open><<|[\[{])|(?P<close>>>|[\]}])"
-    rb"|(?P<hex><[0-9A-Fa-f\s]*)"
-    rb"|(?P<str>\()"
-    rb"|(?P<kw>[A-Za-z][^\s#/%\[\]()<>{}]*|.)", re.S)
-_STRING_END = re.compile(rb"[()\\]")
-
-
-def _int(token: bytes) -> int | None:
-    """A number token as pdfminer makes it an object number (``int()`` of the int or float), or None
-    (pdfminer drops a token such as ``+`` or ``.``)."""
-    try:
-        return int(token) if b"." not in token else int(float(token))
-    except (ValueError, OverflowError):
-        return None
-
-
-def _pdf_tokens(text: bytes, pos: int, end: int):
-    """Yield the PDF tokens of ``text[pos:end]`` as pdfminer reads them.
-
-    Yields:
-        (kind, bytes, offset after the token): kind "num", "name" (with its "/"), "open" (``<<``,
-        ``[``, ``{``), "close", "hex", "str" (the string's raw text between its parentheses), or
-        "kw". Whitespace, comments and a lone ``>`` are skipped, as are numbers pdfminer drops.
-        Stops at ``end``, also inside an unfinished string.
-    """
-    while pos < end:
-        m = _TOKEN.match(text, pos, end)
-        kind, pos = m.lastgroup, m.end()
-        if kind == "skip" or (kind == "num" and _int(m[0]) is None):
-            continue
-        if kind == "str":  # nested parentheses balance; a backslash escapes the next byte
-            start, depth = pos, 1
-            while depth:
-                s = _STRING_END.search(text, pos, end)
-                if s is None:
-                    return
-                pos = s.end() + (s[0] == b"\\")
-                depth += {b"(": 1, b")": -1}.get(s[0], 0)
-            yield kind, text[start:pos - 1], pos
-        else:
-            yield kind, m[0], pos
-
-
-_STRING_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|.)", re.S)
-_ESCAPED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"\r\n": b"", b"\r": b"", b"\n": b""}
-
-
-def _ref_number(kind: str, value: bytes) -> int | None:
-    """The object number pdfminer takes from the entry before ``G R``: ``int()`` of a number, of a
-    string's bytes (``(12) 0 R`` names object 12), of a boolean; None for anything else."""
-    if kind == "num":
-        return _int(value)
-    if kind == "kw" and value in (b"true", b"false"):
-        return int(value == b"true")
-    if kind in ("str", "hex"):
-        if kind == "hex":  # pairs of digits are bytes, an odd last digit stays as it is
-            value = re.sub(rb"[0-9A-Fa-f]{2}|.", lambda e: bytes([int(e[0], 16)]) if len(e[0]) == 2 else e[0],
-                           re.sub(rb"\\s", b"", value[1:]), flags=re.S)
-        else:
-            value = _STRING_ESCAPE.sub(lambda e: bytes([int(e[1], 8) & 255]) if e[1][:1].isdigit()
-                                       else _ESCAPED.get(e[1], e[1]), value)
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _value_refs(text: bytes, pos: int, end: int) -> tuple[set[int], int | None]:
-    """The objects the PDF value at ``text[pos:end]`` names, as pdfminer resolves it.
-
-    A value ``N G R`` names N (pdfminer ignores G, whatever it is); an array or dictionary names
-    every reference inside it, however deep; anything else names nothing.
-
-    Returns:
-        (object numbers, offset after the value, or None when ``end`` comes first).
-    """
-    refs: set[int] = set()
-    levels: list[list[tuple[str, bytes]]] = [[]]  # the entries of the top level and of each open array
-    for kind, value, after in _pdf_tokens(text, pos, end):
-        entries = levels[-1]
-        if kind == "open":
-            levels.append([])
-            continue
-        if kind == "close":
-            if len(levels) == 1:  # e.g. the ">>" after a key with no value
-                return refs, after
-            levels.pop()
-            levels[-1].append(("x", b""))
-        elif kind == "kw" and value == b"R":
-            if len(entries) >= 2:  # pdfminer pops two entries and pushes a reference if it can
-                number = _ref_number(*entries[-2])
-                del entries[-2:]
-                if number is not None:
-                    refs.add(number)
-                    entries.append(("x", b""))
-        else:
-            entries.append((kind, value))
-        top = levels[0]
-        if len(levels) == 1 and top and (top[0][0] not in ("num", "str", "hex", "kw") or len(top) >= 3):
-            return refs, after
-    return refs, None
-
-
-def _name_pattern(name: str) -> bytes:
-    """Regex bytes for the PDF name /``name``, any of its characters possibly written ``#xx``."""
-    return b"/" + b"".join(b"(?:%s|#(?i:%02x))" % (ch.encode(), ord(ch)) for ch in name)
-
-
-_DECODED_KEY = re.compile(b"(?:" + b"|".join(_name_pattern(k) for k in _DECODED_KEYS)
-                          + rb")(?![^\s/%\[\]()<>{}])")
-# "N G obj" as pdfminer finds it (from a cross-reference entry, or at a line start when it scans):
-# the keyword first, then its numbers in the bytes before it (one regex over the file took 1 s/50 MB).
-_OBJ_KEYWORD = re.compile(rb"obj(?![^\s#/%\[\]()<>{}])")
-_NUM = rb"((?:[+-]\d*|\d+)(?:\.\d*)?|\.\d+)"
-_GAP = rb"(?:\s|\x00|%[^\r\n]*)+"
-_OBJ_NUMBERS = re.compile(_NUM + _GAP + _NUM + _GAP + rb"\Z")
-# the same read backwards from "obj" (no comment): one match instead of a search
-_OBJ_NUMBERS_REVERSED = re.compile(rb"[\s\x00]+([0-9.+\-]+)[\s\x00]+([0-9.+\-]+)(?=[\s\x00#/%\[\]()<>{}]|\Z)")
-_NUMBER = re.compile(_NUM)
-_OBJ_REACH = 256  # bytes before "obj" searched for its numbers
-_DELIMITERS = frozenset(b" \t\n\r\x0b\x0c\x00#/%[]()<>{}")
-_MAX_LINKED = 100_000  # definitions of arrays and references kept for _RawScan.links
-_NOT_DICT = re.compile(rb"(?:\s|\x00|%[^\r\n]*)*[\[\d+\-.(<]")  # an object that is an array or a reference
-# pdfminer's stream data starts after the line that holds the "stream" keyword (not "endstream").
-_EOL = re.compile(rb"\r\n|\r|\n")
-# A dictionary every reading of the file parses alike: no string, comment, name escape or control byte.
-_PLAIN_DICT = re.compile(rb"[^\x00-\x08\x0e-\x1f\x7f-\xff#%()\\{}]*")
-_DECODING_NAMES = {b"/Form", b"/ObjStm", b"/XRef", b"/PS"}  # pdfminer decodes these by their dictionary
-_MAX_IMAGE_DICT = 64 * 1024
-_INFLATE_IN = 64 * 1024  # compressed bytes given to zlib at a time (a bomb inflates 1000:1)
-_INFLATE_CHUNK = 1024 * 1024
-_OVERLAP = 64 * 1024  # inflated bytes searched again with the next chunk, for a key cut at the edge
-_VALUE_BUDGET = 4 * 1024 * 1024  # bytes of values read for references in all (a page's /Contents: ~20)
-
-
-def _obj_numbers(data: bytes, at: int) -> tuple[int, int, int] | None:
-    """(offset of N, N, G) when the "obj" keyword at offset ``at`` follows "N G" as pdfminer
-    tokenizes it (comments allowed between), else None."""
-    lo = max(0, at - 64)
-    m = _OBJ_NUMBERS_REVERSED.match(data[lo:at][::-1])
-    if m and (lo == 0 or m.end() < at - lo):
-        tokens, start = (m[2][::-1], m[1][::-1]), at - m.end()
-    elif b"%" in data[max(0, at - _OBJ_REACH):at] or m:  # a comment, or numbers longer than the window
-        n = _OBJ_NUMBERS.search(data, max(0, at - _OBJ_REACH), at)
-        if n is None or (n.start() > 0 and data[n.start() - 1] not in _DELIMITERS):
-            return None
-        tokens, start = (n[1], n[2]), n.start()
-    else:
-        return None
-    if not all(_NUMBER.fullmatch(t) for t in tokens):
-        return None  # e.g. "1.2.3" is two numbers to pdfminer
-    numbers = [_int(t) for t in tokens]
-    return None if None in numbers else (start, numbers[0], numbers[1])
-
-
-def _plain_image(text: bytes) -> bool:
-    """True when ``text``, the bytes between ``N G obj`` at a line start and ``stream``, is one plain
-    dictionary (see ``_PLAIN_DICT``) whose /Subtype is /Image and which holds none of the names that
-    make pdfminer decode a stream by its dictionary (/Form, /ObjStm, /XRef, /PS).
-
-    Plain text reads the same whatever context a parser enters it in (no string or comment can start
-    or end inside it), so pdfminer sees exactly this dictionary for the stream: a /Subtype /Image
-    hidden in a nested dictionary, a string or a comment is no image here, and that stream counts.
-    """
-    if len(text) > _MAX_IMAGE_DICT or b"/Image" not in text or not _PLAIN_DICT.fullmatch(text):
-        return False
-    stack: list[tuple[bytes, list[tuple[str, bytes]]]] = []  # (opening token, entries)
-    top = None
-    for kind, value, _ in _pdf_tokens(text, 0, len(text)):
-        if top is not None or (kind == "name" and value in _DECODING_NAMES):
-            return False  # something after the dictionary, or a name pdfminer decodes by
-        if kind == "kw" and value not in (b"true", b"false", b"null", b"R"):
-            return False
-        if kind == "open":
-            if not stack and value != b"<<":
-                return False
-            stack.append((value, []))
-            continue
-        if not stack:
-            return False  # a value before the dictionary
-        if kind == "close":
-            opening, entries = stack.pop()
-            if opening + value not in (b"<<>>", b"[]"):
-                return False  # pdfminer would drop a mismatched close and read on differently
-            if stack:
-                stack[-1][1].append(("x", b""))
-            else:
-                top = entries
-            continue
-        entries = stack[-1][1]
-        if kind == "kw" and value == b"R":
-            if len(entries) < 2 or entries[-2][0] != "num" or entries[-1][0] != "num":
-                return False
-            del entries[-2:]
-            entries.append(("x", b""))
-        else:
-            entries.append((kind, value))
-    if top is None or len(top) % 2:
-        return False
-    attrs = {}
-    for key, value in zip(top[::2], top[1::2], strict=True):
-        if key[0] != "name":
-            return False
-        attrs[key[1]] = value
-    return attrs.get(b"/Subtype") == ("name", b"/Image")
-
-
-def _zlib_header(head: bytes) -> bool:
-    """True when ``head`` (2 bytes) can start zlib data: deflate, a window zlib takes, no preset
-    dictionary, the check bits right (RFC 1950)."""
-    return (len(head) == 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and not head[1] & 0x20
-            and (head[0] << 8 | head[1]) % 31 == 0)
-
-
-_NOT_HEX = re.compile(rb"[^0-9A-Fa-f\s]")
-_NOT_A85 = re.compile(rb"[^!-uz\s]")
-_A85_HEAD = re.compile(rb"\s*(?:<?\s*~)?")  # what pdfminer strips around ASCII85 text
-_A85_TAIL = re.compile(rb"~\s*>?\s*")
-_WORK = 8  # bytes of the file the raw scan may read over again, as many times over (see _RawScan._spend)
-_RUN_LENGTH = re.compile(b"(?:" + _name_pattern("RunLengthDecode") + b"|" + _name_pattern("RL")
-                         + rb")(?![^\s/%\[\]()<>{}])")
-
-
-def _lzw_start(head: bytes) -> bool:
-    """True when ``head`` (2 bytes) starts with LZW's clear code (256 in 9 bits): pdfminer's LZW
-    decoder fails on anything else."""
-    return len(head) == 2 and head[0] == 0x80 and head[1] < 0x80
-
-
-class _RawScan:
-    """The bytes' view of :func:`_pdf_stream_guard`, whatever cross-reference table is read.
-
-    Every ``stream`` keyword in the file starts a stream, its data on the next line (as in
-    pdfminer), decoded every way pdfminer could decode it, with no dictionary to tell which:
-
-    - zlib data, inflated 1 MiB at a time and never held, up to the zlib data's own end whatever
-      ``endstream`` it holds (pdfminer reads /Length bytes, or up to ``endstream`` when it scans);
-    - LZW data (it starts with a clear code), ASCIIHex or ASCII85 text (nothing but their
-      characters up to ``endstream``), and RunLength data when a /RunLengthDecode (/RL) precedes
-      the stream, each decoded up to ``endstream`` (held: at most ``max_stream``), and what they
-      give decoded again when it is zlib, LZW or RunLength data.
-
-    Data none of these fits counts nothing here. (Not decoded: CCITTFax, which pdfminer decodes
-    only for a stream whose dictionary says so; a filter given by reference.)
-
-    Construction counts every stream except plain image dictionaries (:func:`_plain_image`) and
-    gathers :attr:`refs`: the objects named under a key in :data:`_DECODED_KEYS` in the file's bytes
-    and in the inflated data (object streams). :meth:`count_images` then counts the images among
-    given references. The stream's object number is taken as both numbers of its ``N G obj``: pdfminer
-    accepts an entry for object G there too (its repair of malformed files).
-
-    Raises:
-        RefusedFile: "PDF stream at byte N decompresses beyond X MiB, the limit for one stream" (N:
-            where its data starts); "PDF streams decompress to more than X MiB in total"; "PDF
-            streams overlap too much to check them (…)" (see :meth:`_spend`).
-    """
-
-    def __init__(self, data: bytes, max_stream: int, max_total: int):
-        self.data, self.max_stream, self.max_total, self.total = data, max_stream, max_total, 0
-        self.refs: set[int] = set()
-        # False once references may have been missed (values beyond the budget, a value longer than
-        # the overlap of two chunks, too many definitions): then no image is taken for unreferenced
-        self.sure, self.budget = True, _VALUE_BUDGET
-        self.work = _WORK * len(data) + _MIB
-        self.found: dict[object, tuple[int, int]] = {}  # for _next: what → (searched from, found at)
-        self.objects: dict[int, list[int]] = {}  # number → offsets after "N G obj" of arrays, references
-        kept = 0
-        for m in _OBJ_KEYWORD.finditer(data):
-            if _NOT_DICT.match(data, m.end()) and (anchor := _obj_numbers(data, m.start())):
-                for n in anchor[1:]:
-                    self.objects.setdefault(n, []).append(m.end())
-                kept += 1
-                if kept > _MAX_LINKED:
-                    self.sure = False
-                    break
-        self._search(data, final=True)
-        self.images: list[tuple[int, int, int, set[int]]] = []  # _decode's arguments, object numbers
-        pos = 0
-        while (keyword := data.find(b"stream", pos)) >= 0:
-            after, pos = pos, keyword + 6
-            if data[keyword - 3:keyword] == b"end":
-                continue
-            eol = _EOL.search(data, pos)
-            if eol is None:
-                break
-            pos = eol.end()  # the data; a "stream" later on this line gives the same start
-            head = data[pos:pos + 2]
-            if not (_zlib_header(head) or _lzw_start(head) or head[:1].isspace() or b"!" <= head[:1] <= b"~"
-                    or _RUN_LENGTH.search(data, after, keyword)):
-                continue  # no decoder pdfminer has gives anything from there (binary, e.g. JPEG)
-            numbers = self._image_numbers(after, keyword)
-            if numbers:
-                self.images.append((pos, after, keyword, numbers))
-            else:
-                self._decode(pos, after, keyword, search=True)
-
-    def _image_numbers(self, after: int, keyword: int) -> set[int] | None:
-        """The object numbers of the stream whose ``stream`` keyword is at offset ``keyword`` when
-        its dictionary is a plain image one (:func:`_plain_image`) after "N G obj" at a line start
-        (no comment can hide it from pdfminer there), else None. Only bytes from offset ``after``
-        (just past the previous "stream") are read: a dictionary holding "stream" is not plain."""
-        data = self.data
-        at = data.rfind(b"obj", max(after, keyword - _MAX_IMAGE_DICT - 3), keyword)
-        if at < 0 or not _OBJ_KEYWORD.match(data, at) or not (anchor := _obj_numbers(data, at)):
-            return None
-        eol = max(data.rfind(b"\n", max(0, after - 1), anchor[0]), data.rfind(b"\r", max(0, after - 1), anchor[0]))
-        if (eol < 0 and after > 0) or data[eol + 1:anchor[0]].strip() or not _plain_image(data[at + 3:keyword]):
-            return None
-        return set(anchor[1:])
-
-    def links(self, number: int) -> set[int]:
-        """The objects named by the definitions of object ``number`` that are arrays or references."""
-        out: set[int] = set()
-        for pos in self.objects.get(number, ()):
-            if _NOT_DICT.match(self.data, pos):
-                out |= self._value(self.data, pos, final=True)
-        return out
-
-    def count_images(self, refs: set[int]) -> None:
-        """Count the image streams whose object number is in ``refs`` (all of them when unsure)."""
-        for start, after, keyword, numbers in self.images:
-            if not self.sure or numbers & refs:
-                self._decode(start, after, keyword, search=False)
-
-    def _search(self, text: bytes, final: bool) -> bytes:
-        """Add to :attr:`refs` what ``text`` names under :data:`_DECODED_KEYS`. Returns the last
-        ``_OVERLAP`` bytes to search again before the next chunk (b"" when ``final``)."""
-        keep = len(text) if final else max(0, len(text) - _OVERLAP)
-        if not self.sure:
-            return b""  # every image counts anyway
-        for m in _DECODED_KEY.finditer(text):
-            self.refs |= self._value(text, m.end(), final=final or m.start() < keep)
-            if not self.sure:
-                return b""
-        return text[keep:]
-
-    def _value(self, text: bytes, pos: int, final: bool) -> set[int]:
-        """:func:`_value_refs` within what is left of :attr:`budget`; an unfinished value makes the
-        scan unsure unless ``text`` ends there and is not ``final`` (the next chunk reads it again)."""
-        end = min(len(text), pos + self.budget)
-        if end <= pos:
-            self.sure = False
-            return set()
-        found, after = _value_refs(text, pos, end)
-        self.budget -= (after or end) - pos
-        if after is None and (final or end < len(text)):
-            self.sure = False
-        return found
-
-    def _decode(self, start: int, after: int, keyword: int, search: bool) -> None:
-        """Count the stream whose data starts at offset ``start`` (its "stream" at ``keyword``, the
-        previous one ending at ``after``) decoded each way that fits; ``search``: look for references
-        in what zlib gives (object streams)."""
-        data, self.at = self.data, start
-        self._inflate(data, start, search)
-        end = self._next(b"endstream", start)
-        run_length = _RUN_LENGTH.search(data, after, keyword) is not None
-        self._decode_binary(data, start, end, run_length)
-        first = data[start:start + 1]  # ASCIIHex: up to ">" (pdfminer stops there) or the end
-        bad = self._next(_NOT_HEX, start) if first.isspace() or first in b"0123456789ABCDEFabcdef" else start
-        if bad > start and (bad >= end or data[bad] == ord(">")):
-            self._spend(min(bad, end) - start)
-            digits = re.sub(rb"\s", b"", data[start:min(bad, end)])
-            self._decode_again(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()), run_length)
-        if first.isspace() or b"!" <= first <= b"u" or first in b"z~":  # ASCII85: up to "~>" or the end
-            text_start = _A85_HEAD.match(data, start, end).end()
-            bad = self._next(_NOT_A85, text_start)
-        else:
-            text_start = bad = start
-        if bad > text_start and (bad >= end or _A85_TAIL.fullmatch(data, bad, end)):
-            text = data[text_start:min(bad, end)]
-            self._spend(len(text))
-            if 4 * text.count(b"z") + len(text) > self.max_stream:  # "z" is 4 bytes, 5 characters 4 bytes
-                raise self._too_big()
-            with contextlib.suppress(ValueError):  # not ASCII85 after all: pdfminer fails on it too
-                self._decode_again(base64.a85decode(text), run_length)
-
-    def _next(self, what: bytes | re.Pattern, pos: int) -> int:
-        """Offset of the first ``what`` (bytes, or a regex) at or after ``pos``, else the file's length.
-        The last answer is kept: streams come in order, so a long run without a match is searched
-        once, not once for every stream in it."""
-        searched, found = self.found.get(what, (-1, -1))
-        if not searched <= pos <= found:
-            if isinstance(what, bytes):
-                found = self.data.find(what, pos)
-            else:
-                m = what.search(self.data, pos)
-                found = m.start() if m else -1
-            found = len(self.data) if found < 0 else found
-            self.found[what] = (pos, found)
-        return found
-
-    def _spend(self, size: int) -> None:
-        """Take ``size`` bytes read by a decoder other than zlib from :attr:`work`: streams in a file
-        do not overlap, so a file whose would-be streams make the raw scan read it over and over
-        (``stream`` keywords inside others' data, by the thousand) is refused before that gets slow."""
-        self.work -= size
-        if self.work < 0:
-            raise RefusedFile(f"PDF streams overlap too much to check them (more than {_WORK} times the file)")
-
-    def _decode_again(self, decoded: bytes, run_length: bool) -> None:
-        """Count ``decoded`` (ASCIIHex or ASCII85 output) and what it decodes to in turn."""
-        self._add(len(decoded))
-        self._inflate(decoded, 0, search=False)
-        self._decode_binary(decoded, 0, len(decoded), run_length)
-
-    def _decode_binary(self, buf: bytes, start: int, end: int, run_length: bool) -> None:
-        """Count ``buf[start:end]`` decoded as LZW when it starts like LZW, as RunLength when
-        ``run_length``, and what either gives inflated (zlib) in turn."""
-        from pdfminer.lzw import LZWDecoder
-
-        outputs = []
-        if _lzw_start(buf[start:start + 2]) or run_length:
-            self._spend(end - start)
-        if _lzw_start(buf[start:start + 2]):
-            parts, size = [], 0
-            try:
-                for part in LZWDecoder(io.BytesIO(buf[start:end])).run():  # pdfminer's, stopped at the limit
-                    size += len(part)
-                    if size > self.max_stream:
-                        raise self._too_big()
-                    parts.append(part)
-            except RefusedFile:
-                raise
-            except Exception:  # noqa: BLE001 - damaged LZW data: pdfminer fails on it too
-                pass
-            outputs.append(b"".join(parts))
-        if run_length:  # pdfminer's rldecode: a length byte, then that many bytes plus one, or a run
-            out, k = bytearray(), start
-            while k < end and buf[k] != 128:
-                n = buf[k]
-                out += buf[k + 1:min(end, k + 2 + n)] if n < 128 else buf[k + 1:min(end, k + 2)] * (257 - n)
-                k += n + 2 if n < 128 else 2
-                if len(out) > self.max_stream:
-                    raise self._too_big()
-            outputs.append(bytes(out))
-        for out in outputs:
-            self._add(len(out))
-            self._inflate(out, 0, search=False)
-
-    def _too_big(self) -> RefusedFile:
-        return RefusedFile(f"PDF stream at byte {self.at} decompresses beyond {self.max_stream / _MIB:g} MiB, "
-                           "the limit for one stream")
-
-    def _add(self, size: int) -> None:
-        if size > self.max_stream:
-            raise self._too_big()
-        self.total += size
-        if self.total > self.max_total:
-            raise RefusedFile(f"PDF streams decompress to more than {self.max_total / _MIB:g} MiB in total")
-
-    def _inflate(self, buf: bytes, start: int, search: bool) -> None:
-        """Count ``buf`` from offset ``start`` inflated (zlib), if it is zlib data."""
-        if not _zlib_header(buf[start:start + 2]):
+        except Exception:  # noqa: BLE001 - no usable xref: pdfminer rebuilds one by scanning, so do we
+            _raw_flate_guard(data, max_stream, max_total)
             return
-        data, size, tail, pos = memoryview(buf), 0, b"", start
+        # Object streams first: resolving other objects decodes them and pypdf keeps them decoded,
+        # so their sizes must be counted before anything else is read.
+        obj_streams = {int(stm) for stm, _ in reader.xref_objStm.values()}
+        refs = [(0, n) for n in sorted(obj_streams)] + [
+            (gen, n) for gen, table in reader.xref.items() for n in table
+            if not (gen == 0 and n in obj_streams) and not reader.xref_free_entry.get(gen, {}).get(n)]
+        total = 0
+        for gen, idnum in refs:
+            try:
+                obj = reader.get_object(IndirectObject(idnum, gen, reader))
+            except LimitReachedError as exc:  # e.g. an absurd declared /Length, a reference loop
+                raise RefusedFile(f"PDF object {idnum} exceeds a pypdf limit ({exc})") from exc
+            except Exception:  # noqa: BLE001 - an object pypdf cannot parse is pdfplumber's to judge
+                continue
+            if not isinstance(obj, StreamObject):
+                continue
+            # pdfminer also takes /F and /DP as a stream's filters (the inline-image names); pypdf
+            # reads only /Filter, so copy them across or pypdf would measure the compressed bytes.
+            if "/Filter" not in obj and "/F" in obj:
+                obj[NameObject("/Filter")] = obj["/F"]
+                if "/DP" in obj and "/DecodeParms" not in obj:
+                    obj[NameObject("/DecodeParms")] = obj["/DP"]
+            try:
+                total += len(decode_stream_data(obj) if "/Filter" in obj else obj.get_data())
+            except LimitReachedError as exc:
+                raise too_big(idnum, exc) from exc
+            except Exception:  # noqa: BLE001 - a stream pypdf cannot decode is pdfplumber's to judge
+                continue
+            if total > max_total:
+                raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
+
+
+_RAW_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_INFLATE_CHUNK = 1024 * 1024
+
+
+def _raw_flate_guard(data: bytes, max_stream: int, max_total: int) -> None:
+    """The stream-size check of :func:`_pdf_stream_guard` for a PDF whose cross-reference table
+    pypdf cannot read: every ``stream … endstream`` in the bytes that inflates (zlib) is inflated
+    1 MiB at a time and counted, never held. Raises RefusedFile with the same reasons ("PDF stream
+    at byte N decompresses beyond …"). Streams that do not inflate (other filters, plain content)
+    are left to pdfplumber."""
+    total = 0
+    for m in _RAW_STREAM.finditer(data):
+        end = data.find(b"endstream", m.end())
+        pending = memoryview(data)[m.end(): end if end >= 0 else len(data)]
         inflater = zlib.decompressobj()
+        size = 0
         try:
-            while pos < len(data) and not inflater.eof:
-                piece = data[pos:pos + _INFLATE_IN]
-                pos += len(piece)
-                out = inflater.decompress(piece, _INFLATE_CHUNK)
-                while True:
-                    size += len(out)
-                    if size > self.max_stream:
-                        raise self._too_big()
-                    if search and out:
-                        tail = self._search(tail + out, final=False)
-                    if inflater.eof or not inflater.unconsumed_tail:
-                        break
-                    out = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+            while pending and not inflater.eof:  # after eof the tail never shrinks (CPython)
+                size += len(inflater.decompress(pending, _INFLATE_CHUNK))
+                pending = inflater.unconsumed_tail
+                if size > max_stream:
+                    raise RefusedFile(f"PDF stream at byte {m.end()} decompresses beyond "
+                                      f"{max_stream / _MIB:g} MiB, the limit for one stream")
         except zlib.error:
-            pass  # damaged after ``size`` bytes: those still count
-        if search and tail:
-            self._search(tail, final=True)
-        self._add(size)
+            pass  # not Flate data, or damaged after ``size`` bytes: those still count
+        total += size
+        if total > max_total:
+            raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
 
 
 def _read_pdf(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedText:
