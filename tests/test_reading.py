@@ -542,3 +542,59 @@ def test_pdf_without_xref_is_still_guarded_then_left_to_pdfplumber() -> None:
     with pytest.raises(RefusedFile) as exc:  # small: pdfplumber reads it and finds no Chinese text
         read_document(no_xref(_raw_pdf([_deflated_spaces(1)])), "small.pdf")
     assert "no text layer" in exc.value.reason
+
+
+def _pdf_body(objects: list[bytes]) -> tuple[bytes, list[int]]:
+    """A PDF's header and ``objects`` (object k+1 = objects[k]) written byte by byte, and their offsets."""
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for k, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + obj + b"\nendobj\n"
+    return bytes(out), offsets
+
+
+def _stream(data: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d /Filter /FlateDecode %s>>\nstream\n" % (len(data), extra) + data + b"\nendstream"
+
+
+_PAGE_OBJECTS = [
+    b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >>"
+    b" /XObject << /Im1 6 0 R >> >> /Contents 5 0 R >>",
+    b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+]
+
+
+def test_pdf_bomb_hidden_from_pypdf_is_stopped_by_the_reader_memory_limit(monkeypatch) -> None:
+    # pypdf accepts the header "0  6" and sees a small object 5; pdfminer rejects it, rebuilds the
+    # table by scanning and takes the later object 5: the bomb (1 MB → 2.1 GB before the child limit).
+    import zlib
+
+    from worker import reading
+
+    monkeypatch.setattr(reading, "PDF_MEMORY_LIMIT", 300 * MIB)
+    small = zlib.compress(b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n")
+    body, offsets = _pdf_body([*_PAGE_OBJECTS, _stream(small)])
+    bomb = b"5 0 obj\n" + _stream(_deflated_spaces(384)) + b"\nendobj\n"
+    xref = len(body) + len(bomb)
+    data = (body + bomb + b"xref\n0  6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+            + b"trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    with pytest.raises(RefusedFile) as exc:
+        read_document(data, "bomb.pdf")
+    assert exc.value.reason == "reading this PDF needs more than 300 MiB of memory (a decompression bomb?)"
+
+
+def test_pdf_with_a_large_photo_is_not_refused_for_its_size() -> None:
+    # A 5000×5000 RGB photo decodes to 75 MB: beyond the 64 MiB stream limit, yet pdfminer never
+    # decodes images for text, so it must not count (an ordinary e-paper PDF was refused).
+    import zlib
+
+    photo = zlib.compress(bytes(5000 * 5000 * 3), 9)
+    content = zlib.compress(b"q 100 0 0 100 0 0 cm /Im1 Do Q BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n")
+    body, offsets = _pdf_body([*_PAGE_OBJECTS, _stream(content), _stream(photo, b"/Type /XObject /Subtype /Image "
+                          b"/Width 5000 /Height 5000 /ColorSpace /DeviceRGB /BitsPerComponent 8 ")])
+    data = (body + b"xref\n0 7\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+            + b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % len(body))
+    with pytest.raises(RefusedFile) as exc:  # read, then refused for what it says, not for its size
+        read_document(data, "photo.pdf")
+    assert exc.value.reason.startswith("no text layer"), exc.value.reason

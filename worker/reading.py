@@ -585,18 +585,6 @@ def _read_docx(data: bytes, max_uncompressed: int) -> DecodedText:
 MAX_PDF_PAGES = 500  # a newspaper issue has a few dozen pages
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and the exceptions it wraps (``__cause__``/``__context__``/first argument)."""
-    out: list[BaseException] = []
-    while exc is not None and exc not in out:
-        out.append(exc)
-        nxt = exc.__cause__ or exc.__context__
-        if nxt is None and exc.args and isinstance(exc.args[0], BaseException):
-            nxt = exc.args[0]
-        exc = nxt
-    return out
-
-
 #: Largest size one PDF stream may decode to (bytes). A newspaper page's content stream is a few MB
 #: and a whole embedded CJK font 10-30 MB; a "Flate bomb" of 1 GiB of spaces is 1 MB compressed.
 MAX_PDF_STREAM = 64 * 1024 * 1024
@@ -669,6 +657,8 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
                 continue
             if not isinstance(obj, StreamObject):
                 continue
+            if obj.get("/Subtype") == "/Image":  # pdfminer does not decode images for text; one used
+                continue  # as page content anyway meets the child's memory limit (worker.pdftext)
             # pdfminer also takes /F and /DP as a stream's filters (the inline-image names); pypdf
             # reads only /Filter, so copy them across or pypdf would measure the compressed bytes.
             if "/Filter" not in obj and "/F" in obj:
@@ -715,25 +705,39 @@ def _raw_flate_guard(data: bytes, max_stream: int, max_total: int) -> None:
             raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
 
 
+#: Address space of the child process that extracts a PDF's text (see ``worker.pdftext``): bytes.
+#: Reading a newspaper PDF takes ~100 MB; a decompression bomb stops here.
+PDF_MEMORY_LIMIT = 1024 * 1024 * 1024
+#: Seconds the child may take for one PDF.
+PDF_TIMEOUT_S = 120
+
+
 def _read_pdf(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedText:
+    """Text of a PDF with a text layer, read by pdfplumber in a child process limited to
+    :data:`PDF_MEMORY_LIMIT` bytes and :data:`PDF_TIMEOUT_S` seconds, after the stream-size check of
+    :func:`_pdf_stream_guard`. Raises RefusedFile: too many pages, encrypted, unreadable, too much
+    memory or time needed, no text layer (a scan: OCR not supported), not Chinese."""
+    import json
+    import subprocess
+    import sys
+
     _pdf_stream_guard(data, min(MAX_PDF_STREAM, max_uncompressed), max_uncompressed)
     try:
-        import pdfplumber
-
-        pages: list[str] = []
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            n_pages = len(pdf.pages)
-            if n_pages > MAX_PDF_PAGES:
-                raise RefusedFile(f"PDF has {n_pages} pages; an issue has at most {MAX_PDF_PAGES}")
-            for page in pdf.pages:
-                pages.append(page.extract_text() or "")
-                page.close()  # free the page's parsed objects: 2,000 pages held 4.7 GB (adversarial run)
-    except RefusedFile:
-        raise
-    except Exception as exc:
-        if "Password" in "".join(type(e).__name__ for e in _causes(exc)):
-            raise RefusedFile("encrypted PDF: it needs a password; save it without one") from exc
-        raise RefusedFile(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
+        child = subprocess.run(
+            [sys.executable, "-m", "worker.pdftext", str(MAX_PDF_PAGES), str(PDF_MEMORY_LIMIT)],
+            input=data, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise RefusedFile(f"reading this PDF took longer than {PDF_TIMEOUT_S} s") from exc
+    try:
+        answer = json.loads(child.stdout)
+    except ValueError:
+        # killed (e.g. by the kernel's OOM killer) or crashed before answering
+        last = child.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {child.returncode}"]
+        raise RefusedFile(f"not a readable PDF: the reader stopped ({last[0][:200]})") from None
+    if "refused" in answer:
+        raise RefusedFile(answer["refused"])
+    pages = answer["pages"]
+    n_pages = len(pages)
     text = _clean("\n".join(pages))
     if len("".join(text.split())) < 10:
         raise RefusedFile("no text layer, OCR not supported"
