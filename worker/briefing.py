@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from worker.delivery import PdfConversionError, convert_to_pdf, outbox_name, write_atomic
-from worker.keywords import closing_marks
+from worker.keywords import QUOTE_PAIRS, closing_marks
 from worker.models import Article, Briefing, Issue, ServiceMeta
 from worker.periods import (
     DEFAULT_TIMEZONE,
@@ -140,8 +140,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；])")
 # Cutting text to a length: at word boundaries, never inside a number, quotations kept paired
 
 #: Opening → closing quotation marks and brackets; a cut piece shows none without its partner.
-_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】",
-          "〈": "〉"}
+_PAIRS = QUOTE_PAIRS
 _CLOSERS = frozenset(_PAIRS.values())
 #: Punctuation a piece neither starts nor ends with where it was cut (no "…，衢州" or "万元。…").
 _PUNCT = frozenset("，。、；：！？,.;:!? \u3000")

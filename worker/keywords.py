@@ -194,18 +194,20 @@ def _similarity(a: set[str], b: set[str]) -> float:
     return common / (math.log(len(a)) + math.log(len(b))) if common else 0.0
 
 
-_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】"}
+#: Opening → closing quotation marks and brackets (shared with worker.briefing's text cutting).
+QUOTE_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】",
+               "〈": "〉"}
+_CLOSING = frozenset(QUOTE_PAIRS.values())
 
 
 def closing_marks(text: str) -> str:
     """The closing marks for the quotation marks and brackets ``text`` leaves open, innermost first
     ("" when balanced): closing_marks("他说：“《工人日报》报道（节选") == "）”"."""
     stack: list[str] = []
-    closing = set(_PAIRS.values())
     for ch in text:
-        if ch in _PAIRS:
-            stack.append(_PAIRS[ch])
-        elif ch in closing and stack and stack[-1] == ch:
+        if ch in QUOTE_PAIRS:
+            stack.append(QUOTE_PAIRS[ch])
+        elif ch in _CLOSING and stack and stack[-1] == ch:
             stack.pop()
     return "".join(reversed(stack))
 
