@@ -65,7 +65,7 @@ def run_one(db: str, issues: list[CorpusIssue], *, database_url: str | None = No
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from worker.models import Issue, Receipt, TaskEvent
+    from worker.core.models import Issue, Receipt, TaskEvent
 
     n = len(issues)
     timeout_s = timeout_s or max(180.0, n * 1.0)

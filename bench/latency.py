@@ -22,7 +22,7 @@ MARGIN_S = 0.5
 
 
 def default_window() -> float:
-    from worker.settings import Settings
+    from worker.core.settings import Settings
 
     return float(Settings.model_fields["stable_seconds"].default)
 
@@ -48,7 +48,7 @@ class Latency:
 def _wait_for_watcher(stack: Stack, timeout: float = 60.0) -> None:
     from sqlmodel import Session
 
-    from worker.models import ServiceMeta
+    from worker.core.models import ServiceMeta
 
     engine = stack.engine()
     deadline = time.time() + timeout
@@ -70,7 +70,7 @@ def run(issues: list[CorpusIssue], *, window_s: float | None = None, keep: bool 
         seed: int = 0) -> Latency:
     from sqlmodel import Session, select
 
-    from worker.models import Issue
+    from worker.core.models import Issue
 
     rng = random.Random(f"latency:{seed}")
     with temp_folder("bench-latency-", keep) as folder, RedisServer(folder / "redis") as redis:

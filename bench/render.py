@@ -2,7 +2,7 @@
 
 A month of daily issues (December 2024, ~10 articles a day, so daily ≈ 10, weekly ≈ 70, monthly
 ≈ 300 articles) is run through the real pipeline (``worker.pipeline.process_issue``) into a fresh
-SQLite database; then ``worker.briefing.make_briefing`` makes each briefing in this process
+SQLite database; then ``worker.briefing.build.make_briefing`` makes each briefing in this process
 (``pdf=False``: the .docx is the figure; the LibreOffice PDF conversion is timed on its own).
 Baseline: python-docx writing the same articles' titles and summaries as plain paragraphs.
 
@@ -59,10 +59,10 @@ def _session_factory(engine):
 
 def build_db(var_dir: Path, url: str, seed: int) -> int:
     """Migrate ``url`` and fill it with DAYS processed daily issues; returns the article count."""
-    from worker.db import make_engine, migrate
-    from worker.models import Issue
+    from worker.core.db import make_engine, migrate
+    from worker.core.models import Issue
+    from worker.core.settings import Settings
     from worker.pipeline import process_issue
-    from worker.settings import Settings
 
     migrate(url)
     settings = Settings(var_dir=var_dir, database_url=url)
@@ -88,8 +88,8 @@ def plain_docx_seconds(session, kind: str, start: date) -> float:
     """Baseline: python-docx, one heading + one paragraph per article of the period, saved."""
     import docx
 
-    from worker.briefing import gather, summary_of, title_of
-    from worker.periods import period_containing
+    from worker.briefing.build import gather, summary_of, title_of
+    from worker.briefing.periods import period_containing
 
     s, e = period_containing(kind, start)
     data = gather(session, s, e)
@@ -107,11 +107,11 @@ def plain_docx_seconds(session, kind: str, start: date) -> float:
 def measure(var_dir: Path, url: str, *, pdf: bool = True) -> RenderResult:
     from sqlmodel import Session
 
-    from worker.briefing import build_content, gather, make_briefing
-    from worker.db import make_engine
-    from worker.periods import period_containing
-    from worker.render import render
-    from worker.settings import Settings
+    from worker.briefing.build import build_content, gather, make_briefing
+    from worker.briefing.periods import period_containing
+    from worker.briefing.render import render
+    from worker.core.db import make_engine
+    from worker.core.settings import Settings
 
     settings = Settings(var_dir=var_dir, database_url=url)
     settings.ensure_dirs()
@@ -138,7 +138,7 @@ def measure(var_dir: Path, url: str, *, pdf: bool = True) -> RenderResult:
             c = time.perf_counter()
             res.split[kind] = (b - a, c - b)
             if kind == "monthly" and pdf:
-                from worker.delivery import PdfConversionError, convert_to_pdf, soffice_binary
+                from worker.briefing.delivery import PdfConversionError, convert_to_pdf, soffice_binary
 
                 if soffice_binary() is None:
                     res.pdf_error = "LibreOffice not installed"
@@ -166,7 +166,7 @@ def reports_worker_memory(folder: Path, url: str, timeout: float = 180.0) -> Rep
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from worker.models import Briefing, TaskEvent
+    from worker.core.models import Briefing, TaskEvent
 
     with RedisServer(folder / "redis") as redis:
         stack = Stack(folder, redis.url, url)

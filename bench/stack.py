@@ -211,7 +211,7 @@ class Stack:
         return env
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "worker.cli", *args], cwd=ROOT, env=self.env(),
+        return subprocess.run([sys.executable, "-m", "worker.ops.cli", *args], cwd=ROOT, env=self.env(),
                               capture_output=True, text=True, check=check, timeout=300)
 
     def migrate(self) -> None:
@@ -221,9 +221,9 @@ class Stack:
         self.cli("migrate")
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
-        """Start ``python -m worker.cli ARGS`` (``briefing ARGS``), output to ``<folder>/<name>.log``."""
+        """Start ``python -m worker.ops.cli ARGS`` (``briefing ARGS``), output to ``<folder>/<name>.log``."""
         with open(self.folder / f"{name}.log", "wb") as log:  # the child keeps its own descriptor
-            proc = subprocess.Popen([sys.executable, "-m", "worker.cli", *args], cwd=ROOT, env=self.env(),
+            proc = subprocess.Popen([sys.executable, "-m", "worker.ops.cli", *args], cwd=ROOT, env=self.env(),
                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
         return proc
@@ -267,7 +267,7 @@ class Stack:
     def engine(self, application_name: str | None = None):
         """An engine on the stack's database (for the bench's own queries; on PostgreSQL tagged
         with ``application_name`` so its backend is not counted as the stack's)."""
-        from worker.db import make_engine
+        from worker.core.db import make_engine
 
         url = self.database_url
         if application_name and url.startswith("postgresql"):

@@ -39,10 +39,10 @@ def measure(issues: list[CorpusIssue], *, warmup: CorpusIssue | None = None,
     import jieba
     import rjieba
 
-    from worker.enrich import enrich_article
-    from worker.parsing import parse_issue
+    from worker.enrich.article import enrich_article
+    from worker.intake.reading import read_document
+    from worker.parsing.parser import parse_issue
     from worker.pipeline import analyse
-    from worker.reading import read_document
 
     jieba.setLogLevel(60)
     warm = warmup or issues[0]
@@ -113,7 +113,7 @@ def segmentation_agreement(issues: list[CorpusIssue]) -> str:
     import jieba
     import rjieba
 
-    from worker.reading import read_document
+    from worker.intake.reading import read_document
 
     same = tokens = differing = 0
     for issue in issues:

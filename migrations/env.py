@@ -3,9 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import worker.models  # noqa: F401  (registers the tables)
-from worker.db import make_engine
-from worker.settings import get_settings
+import worker.core.models  # noqa: F401  (registers the tables)
+from worker.core.db import make_engine
+from worker.core.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from worker.app import celery_app
-from worker.db import session_scope
-from worker.settings import get_settings
+from worker.core.app import celery_app
+from worker.core.db import session_scope
+from worker.core.settings import get_settings
 
 
 @celery_app.task(name="briefing.scan_inbox")
@@ -12,7 +12,7 @@ def scan_inbox() -> dict:
     """Take every completely written inbox file; enqueue ``process_issue`` for new Issues after the
     commit; look again shortly when a file was still being written."""
     from tasks.ingest import process_issue
-    from worker import inbox
+    from worker.intake import inbox
 
     settings = get_settings()
     result = inbox.scan(session_scope, settings, on_new_issue=process_issue.delay)
@@ -27,7 +27,7 @@ def sync_failed() -> list[str]:
     """Copy Issues that failed in processing into ``failed/`` with their reason (and remove the
     copy once a retry processed them). Sent by ``process_issue`` after a failure; reconcile runs
     it too, in case that message was lost."""
-    from worker import inbox
+    from worker.intake import inbox
 
     return inbox.sync_failed(session_scope, get_settings())
 
@@ -37,7 +37,8 @@ def reconcile() -> dict:
     """Repair after crashes and lost messages: finish or undo stale claims in ``processing/``,
     re-queue Issues left unprocessed, bring ``failed/`` up to date. The database is the truth; the
     broker is a hint."""
-    from worker import inbox, pipeline
+    from worker import pipeline
+    from worker.intake import inbox
 
     settings = get_settings()
     actions = inbox.reconcile_processing(session_scope, settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import signals
 
-from worker.app import celery_app
+from worker.core.app import celery_app
 
 
 @signals.worker_init.connect
@@ -16,7 +16,7 @@ def _warm_up_ingest(sender=None, **_) -> None:
         import logging
         import time
 
-        from worker.enrich import warm_up
+        from worker.enrich.article import warm_up
 
         began = time.perf_counter()
         warm_up()
@@ -39,9 +39,9 @@ def process_issue(self, issue_id: int) -> dict:
 @celery_app.task(name="briefing.retrain_classifier")
 def retrain_classifier() -> dict:
     """Retrain the learned topic model when corrections changed since the last one."""
-    from worker.db import session_scope
-    from worker.learning import retrain_if_changed
-    from worker.settings import get_settings
+    from worker.core.db import session_scope
+    from worker.core.settings import get_settings
+    from worker.enrich.learning import retrain_if_changed
 
     with session_scope() as session:
         return retrain_if_changed(session, get_settings().models_dir)

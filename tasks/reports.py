@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from worker.app import celery_app
+from worker.core.app import celery_app
 
 #: While a due period's issues wait for processing, look again this often (seconds), this many times
 #: (3 hours); after that the next scheduled run catches the period up.
@@ -16,9 +16,9 @@ def make_due_briefings(self, kind: str) -> list[int]:
     """Make every briefing of ``kind`` that is due and not yet made (oldest first), then queue
     their delivery. Safe to run twice: (kind, period, version) is unique. A period whose issues
     are still being processed is not made yet: the task retries every 5 minutes."""
-    from worker.briefing import IssuesPending
-    from worker.briefing import make_due_briefings as make_due
-    from worker.db import session_scope
+    from worker.briefing.build import IssuesPending
+    from worker.briefing.build import make_due_briefings as make_due
+    from worker.core.db import session_scope
 
     pending = None
     with session_scope() as session:
@@ -39,9 +39,9 @@ def make_due_briefings(self, kind: str) -> list[int]:
 @celery_app.task(name="briefing.make_briefing")
 def make_briefing(kind: str, day: str, force: bool = False) -> int | None:
     """Make the briefing of ``kind`` for the period containing ``day`` (ISO date)."""
-    from worker.briefing import make_briefing as make
-    from worker.db import session_scope
-    from worker.periods import period_containing
+    from worker.briefing.build import make_briefing as make
+    from worker.briefing.periods import period_containing
+    from worker.core.db import session_scope
 
     start, _ = period_containing(kind, date.fromisoformat(day))
     with session_scope() as session:
@@ -56,7 +56,7 @@ def make_briefing(kind: str, day: str, force: bool = False) -> int | None:
 def deliver_briefing(self, briefing_id: int) -> str:
     """E-mail a briefing to its recipients; retried with exponential backoff (30 s … ~1 h) on
     failure; every attempt is recorded in the Delivery table. The .docx stays in outbox/."""
-    from worker.delivery import deliver
+    from worker.briefing.delivery import deliver
 
     try:
         return deliver(briefing_id)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from worker.render import DEFAULT_TEMPLATE, build_template_document
+from worker.briefing.render import DEFAULT_TEMPLATE, build_template_document
 
 
 def main(argv: list[str]) -> int:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 GOLD = Path(__file__).resolve().parent / "data" / "gold"
 
-# Settings are read when worker.app is first imported: point them at throw-away places first.
+# Settings are read when worker.core.app is first imported: point them at throw-away places first.
 _session_var = Path(tempfile.mkdtemp(prefix="briefing-tests-"))
 os.environ["BRIEFING_VAR_DIR"] = str(_session_var)
 os.environ["BRIEFING_BROKER_URL"] = TEST_REDIS_URL
@@ -52,8 +52,8 @@ def redis_url() -> str:
 def var_dir(tmp_path, monkeypatch) -> Path:
     """A fresh BRIEFING_VAR_DIR with its own SQLite database, migrated; settings and engine
     caches reset so every module sees it."""
-    from worker.db import get_engine, migrate
-    from worker.settings import get_settings
+    from worker.core.db import get_engine, migrate
+    from worker.core.settings import get_settings
 
     var = tmp_path / "var"
     monkeypatch.setenv("BRIEFING_VAR_DIR", str(var))
@@ -69,7 +69,7 @@ def var_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def settings(var_dir):
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     return get_settings()
 
@@ -98,7 +98,7 @@ def celery_worker_thread(redis_url, var_dir):
     """A real Celery worker (threads pool) consuming all three queues from the test Redis."""
     from celery.contrib.testing.worker import start_worker
 
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     celery_app.conf.broker_url = redis_url
     with celery_app.connection_for_write() as conn:

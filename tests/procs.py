@@ -1,5 +1,5 @@
 """Helpers for tests that run the real thing in other processes: throw-away redis-servers, Celery
-workers, beat and the watcher as subprocesses (``python -m worker.cli …``) that the tests SIGKILL.
+workers, beat and the watcher as subprocesses (``python -m worker.ops.cli …``) that the tests SIGKILL.
 
 Every process gets its own environment: the test's var dir, database and broker — nothing is
 inherited from the developer's ``BRIEFING_*`` variables.
@@ -145,7 +145,7 @@ class Proc:
         self._fh.close()
 
 
-CLI = [sys.executable, "-m", "worker.cli"]
+CLI = [sys.executable, "-m", "worker.ops.cli"]
 
 
 def start_worker(env: dict[str, str], log: Path, queues: str = "inbox,ingest", concurrency: int = 1,
@@ -166,10 +166,10 @@ def start_watcher(env: dict[str, str], log: Path) -> Proc:
 
 def sender(broker_url: str):
     """A Celery app for sending tasks to ``broker_url`` with the project's routes (a fresh app, so
-    the test process's own ``worker.app`` settings are not touched)."""
+    the test process's own ``worker.core.app`` settings are not touched)."""
     from celery import Celery
 
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     app = Celery("test-sender", broker=broker_url)
     app.conf.update(task_routes=celery_app.conf.task_routes, task_serializer="json",
@@ -213,7 +213,7 @@ class Db:
     """Read the test's database from the test process (its own engine)."""
 
     def __init__(self, url: str | None, var_dir: Path):
-        from worker.db import make_engine
+        from worker.core.db import make_engine
 
         self.url = url
         self.engine = make_engine(url or f"sqlite:///{var_dir / 'briefing.db'}")
@@ -237,7 +237,7 @@ def database(request, var_dir):
     database; ``database.url`` is None for SQLite (the default under BRIEFING_VAR_DIR)."""
     url = None
     if request.param == "postgres":
-        from worker.db import migrate
+        from worker.core.db import migrate
 
         url = request.getfixturevalue("postgres_url")
         migrate(url)

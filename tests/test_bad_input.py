@@ -25,9 +25,10 @@ from conftest import SAMPLES, wait_for
 from procs import app_env, own_redis, procs, send, start_worker  # noqa: F401  (fixtures)
 from sqlmodel import select
 
-from worker import inbox, pipeline
-from worker.db import session_scope
-from worker.models import Issue, Receipt
+from worker import pipeline
+from worker.core.db import session_scope
+from worker.core.models import Issue, Receipt
+from worker.intake import inbox
 
 LATER = time.time() + 3600
 GOOD = "本报讯 全省工会召开工作会议，研究部署明年职工服务工作。会议强调要切实维护职工合法权益。\n"

@@ -17,8 +17,7 @@ from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlmodel import Session, SQLModel, select
 
-from worker.db import make_engine
-from worker.delivery import (
+from worker.briefing.delivery import (
     DOCX_MIME,
     convert_to_pdf,
     deliver_email,
@@ -26,9 +25,10 @@ from worker.delivery import (
     soffice_binary,
     write_atomic,
 )
-from worker.models import Briefing, Delivery
-from worker.render import render, synthetic_content
-from worker.settings import Settings
+from worker.briefing.render import render, synthetic_content
+from worker.core.db import make_engine
+from worker.core.models import Briefing, Delivery
+from worker.core.settings import Settings
 
 
 def free_port() -> int:
@@ -163,11 +163,11 @@ def test_convert_to_pdf_none_without_libreoffice(tmp_path, monkeypatch):
 
 
 def test_deliver_by_id_as_the_task_does(smtp, settings):
-    """worker.delivery.deliver(briefing_id) — the body of the deliver_briefing task — on the
+    """worker.briefing.delivery.deliver(briefing_id) — the body of the deliver_briefing task — on the
     configured database (it once failed with NameError: Briefing, so every delivery retried)."""
-    from worker.briefing import load_briefing_config
-    from worker.db import session_scope
-    from worker.delivery import deliver
+    from worker.briefing.config import load_briefing_config
+    from worker.briefing.delivery import deliver
+    from worker.core.db import session_scope
 
     handler, port = smtp
     path = write_atomic(settings.outbox_dir / "b.docx", render(synthetic_content(3, "daily")))

@@ -24,9 +24,8 @@ from docx.shared import Mm
 from PIL import Image
 from sqlmodel import Session, SQLModel, select
 
-from worker import charts
-from worker.briefing import (
-    DEFAULT_CONFIG,
+from worker.briefing import charts
+from worker.briefing.build import (
     classify_figure,
     load_taxonomy,
     make_briefing,
@@ -34,11 +33,12 @@ from worker.briefing import (
     summary_of,
     title_of,
 )
-from worker.db import make_engine
-from worker.delivery import outbox_name
-from worker.models import Article, Briefing, Issue
-from worker.render import render, synthetic_content
-from worker.settings import Settings, get_settings
+from worker.briefing.config import DEFAULT_CONFIG
+from worker.briefing.delivery import outbox_name
+from worker.briefing.render import render, synthetic_content
+from worker.core.db import make_engine
+from worker.core.models import Article, Briefing, Issue
+from worker.core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
@@ -371,7 +371,7 @@ def test_make_due_briefings_after_downtime(samples_db):
 
 def test_due_briefings_wait_for_unprocessed_issues(samples_db):
     # A briefing made while its issues wait for a worker said 未收到报纸 and used up its 第N期.
-    from worker.briefing import IssuesPending
+    from worker.briefing.build import IssuesPending
 
     session, settings, config, _ = samples_db
     pending = add_issue(session, date(2024, 12, 25), [], name="late", status="pending")
@@ -446,7 +446,7 @@ def test_render_is_a_plain_function_and_fast_enough():
 
 @pytest.mark.slow
 def test_pdf_contains_masthead_and_every_title(samples_db):
-    from worker.delivery import convert_to_pdf, soffice_binary
+    from worker.briefing.delivery import convert_to_pdf, soffice_binary
 
     if soffice_binary() is None:
         if os.environ.get("CI"):
@@ -539,7 +539,7 @@ def test_summary_fallback_never_leaves_a_quotation_open():
 
 
 def test_key_figures_leave_out_limits_and_history():
-    from worker.briefing import is_reportable
+    from worker.briefing.build import is_reportable
 
     day = date(2024, 12, 24)
     cap = {"text": "不超过7万人", "qualifier": "不超过"}
@@ -553,7 +553,7 @@ def test_key_figures_leave_out_limits_and_history():
 
 
 def test_article_figures_are_phrases_ranked_by_size():
-    from worker.briefing import article_figures, figure_phrase
+    from worker.briefing.build import article_figures, figure_phrase
 
     sentence = "以来，衢州工会已累计补贴资金231.28万元，共为44.77万人次职工发放保障金7720.91万元，职工受益面大幅增长。"
     assert figure_phrase(sentence, "7720.91万元") == "共为44.77万人次职工发放保障金7720.91万元"
@@ -580,7 +580,7 @@ def test_article_figures_are_phrases_ranked_by_size():
 
 def test_a_long_closing_block_is_laid_out_inline_not_floating():
     # A floating table cannot break across pages: 200 recipients vanished from the PDF.
-    from worker.render import ClosingBlock
+    from worker.briefing.render import ClosingBlock
 
     for names, floats in ((["全国总工会办公厅"], True), ([f"单位{i}工会委员会" for i in range(200)], False)):
         content = synthetic_content(2, "daily")
@@ -595,7 +595,7 @@ def test_a_long_closing_block_is_laid_out_inline_not_floating():
 
 
 def test_a_figure_is_dated_by_the_nearest_year_before_it_in_its_sentence():
-    from worker.briefing import is_reportable
+    from worker.briefing.build import is_reportable
 
     day = date(2024, 12, 24)
     historic = [("超2200亿元", "2022年，全省工会经费收入超2200亿元。"),  # the year is in an earlier clause
@@ -626,7 +626,7 @@ def test_a_figure_is_dated_by_the_nearest_year_before_it_in_its_sentence():
 
 
 def test_a_figure_is_found_only_as_a_whole_number():
-    from worker.briefing import clause_with, figure_phrase, is_reportable
+    from worker.briefing.build import clause_with, figure_phrase, is_reportable
 
     assert clause_with("去年帮扶3.5万人，今年帮扶5万人。", "5万人") == ("今年帮扶5万人", 4)
     assert figure_phrase("不超过1200元的部分全额报销，今年共报销200元。", "200元") == "今年共报销200元"
@@ -636,7 +636,7 @@ def test_a_figure_is_found_only_as_a_whole_number():
 
 
 def test_every_occurrence_of_a_figure_is_judged():
-    from worker.briefing import article_figures, is_reportable
+    from worker.briefing.build import article_figures, is_reportable
 
     day = date(2024, 12, 24)
     sentence = "2023年发放100万元，2024年又发放100万元。"
@@ -649,7 +649,7 @@ def test_every_occurrence_of_a_figure_is_judged():
 
 
 def test_caps_and_thresholds_are_not_key_figures():
-    from worker.briefing import is_reportable
+    from worker.briefing.build import is_reportable
 
     day = date(2024, 12, 24)
     caps = [("5000元", "每人最高补助5000元。"), ("10万元", "单笔报销封顶10万元。"),
@@ -664,7 +664,7 @@ def test_caps_and_thresholds_are_not_key_figures():
 
 
 def test_figure_phrases_cut_at_words_and_keep_quotations_paired():
-    from worker.briefing import _balanced, figure_phrase
+    from worker.briefing.build import _balanced, figure_phrase
 
     cases = {
         ("在“全国就业援助月暨2024年春节期间工作暨春风行动”专场招聘活动提供就业岗位3.5万个以上。", "3.5万个"):
@@ -686,7 +686,7 @@ def test_figure_phrases_cut_at_words_and_keep_quotations_paired():
 
 
 def test_key_figure_context_is_cut_at_words_and_quotations(env):
-    from worker.briefing import _balanced, cut_around
+    from worker.briefing.build import _balanced, cut_around
 
     session, settings, config, _ = env
     paras = [
@@ -735,7 +735,7 @@ def test_untitled_items_are_cut_at_clauses_or_words_not_numbers():
 
 
 def test_summary_fallback_is_never_longer_than_its_limit():
-    from worker.briefing import _balanced
+    from worker.briefing.build import _balanced
 
     for paras in (["“" + "甲" * 115 + "“乙”" + "丙" * 50 + "。"], ["《" * 200],
                   ["为全市" + "1234567" * 30 + "名职工服务。"]):
@@ -747,8 +747,8 @@ def test_summary_fallback_is_never_longer_than_its_limit():
 
 
 def test_overview_calls_only_repeated_topics_and_places_leading():
-    from worker.briefing import PeriodData, _overview
-    from worker.render import ArticleEntry, TopicSection
+    from worker.briefing.build import PeriodData, _overview
+    from worker.briefing.render import ArticleEntry, TopicSection
 
     def sections(*counts: int) -> list[TopicSection]:
         return [TopicSection(f"k{i}", label, [ArticleEntry("t")] * n)
@@ -773,7 +773,7 @@ def test_closing_printing_line_has_its_own_right_tab_at_the_cell_edge():
     from docx.enum.text import WD_TAB_ALIGNMENT
     from docx.shared import Pt, Twips
 
-    from worker.render import CLOSING_CHARS_PER_LINE, CLOSING_WIDTH_MM, TEXT_WIDTH_MM, ClosingBlock
+    from worker.briefing.render import CLOSING_CHARS_PER_LINE, CLOSING_WIDTH_MM, TEXT_WIDTH_MM, ClosingBlock
 
     assert CLOSING_CHARS_PER_LINE == 28  # 151 mm less 14 pt each side, in 14 pt characters
     cases = ((["全国总工会办公厅"], "浙江省总工会办公室", CLOSING_WIDTH_MM),

@@ -1,4 +1,4 @@
-"""Periods and the due-period rule (worker/periods.py): pure, no DB."""
+"""Periods and the due-period rule (worker/briefing/periods.py): pure, no DB."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from worker.periods import due_at, due_periods, first_fire_on_or_after, period_containing, period_ordinal
+from worker.briefing.periods import due_at, due_periods, first_fire_on_or_after, period_containing, period_ordinal
 
 SH = ZoneInfo("Asia/Shanghai")
 CRON = {"daily": "30 7 * * *", "weekly": "0 8 * * 1", "monthly": "0 9 1 * *"}

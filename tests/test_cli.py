@@ -10,7 +10,7 @@ from conftest import SAMPLES
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from worker.cli import app
+from worker.ops.cli import app
 
 runner = CliRunner()
 SAMPLE = SAMPLES / "2024-12-24_zjgrrb.txt"
@@ -48,9 +48,10 @@ def test_parse_refused_file_exits_2_with_reason(tmp_path):
 def test_report_twice_makes_nothing_new_unless_forced(settings):
     from sqlmodel import select
 
-    from worker import inbox, pipeline
-    from worker.db import session_scope
-    from worker.models import Briefing
+    from worker import pipeline
+    from worker.core.db import session_scope
+    from worker.core.models import Briefing
+    from worker.intake import inbox
 
     shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
     [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
@@ -74,8 +75,9 @@ def test_relabel_errors_are_clear(settings):
 
 
 def _processed_sample(settings) -> int:
-    from worker import inbox, pipeline
-    from worker.db import session_scope
+    from worker import pipeline
+    from worker.core.db import session_scope
+    from worker.intake import inbox
 
     shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
     [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
@@ -98,12 +100,12 @@ def test_reprocess_with_the_broker_down_keeps_issues_pending_and_says_so(setting
 
     from conftest import ROOT
 
-    from worker.db import session_scope
-    from worker.models import Issue
+    from worker.core.db import session_scope
+    from worker.core.models import Issue
 
     issue_id = _processed_sample(settings)
     env = {**os.environ, "BRIEFING_VAR_DIR": str(settings.var_dir), "BRIEFING_BROKER_URL": "redis://127.0.0.1:1/0"}
-    out = subprocess.run([sys.executable, "-m", "worker.cli", "reprocess", "--since", "2024-12-01"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "reprocess", "--since", "2024-12-01"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "pending in the database" in out.stderr, out.stderr
     with session_scope() as s:
@@ -111,8 +113,8 @@ def test_reprocess_with_the_broker_down_keeps_issues_pending_and_says_so(setting
 
 
 def test_articles_lists_ids_and_relabel_takes_a_label(settings):
-    from worker.db import session_scope
-    from worker.models import Article, Correction
+    from worker.core.db import session_scope
+    from worker.core.models import Article, Correction
 
     issue_id = _processed_sample(settings)
     out = runner.invoke(app, ["articles", "--issue", str(issue_id)])
@@ -132,10 +134,11 @@ def test_report_send_emails_through_real_smtp(settings, monkeypatch, tmp_path):
     from aiosmtpd.controller import Controller
     from test_briefing_delivery import Collect, free_port
 
-    from worker import inbox, pipeline
-    from worker.db import session_scope
-    from worker.models import Delivery
-    from worker.settings import PROJECT_ROOT, get_settings
+    from worker import pipeline
+    from worker.core.db import session_scope
+    from worker.core.models import Delivery
+    from worker.core.settings import PROJECT_ROOT, get_settings
+    from worker.intake import inbox
 
     config = tmp_path / "config"
     shutil.copytree(PROJECT_ROOT / "config", config)
@@ -180,9 +183,10 @@ def test_report_send_emails_through_real_smtp(settings, monkeypatch, tmp_path):
 
 def test_report_waits_for_unprocessed_issues(settings):
     # An ingested but unprocessed issue made a briefing saying 未收到报纸, using up 第1期.
-    from worker import inbox, pipeline
-    from worker.db import session_scope
-    from worker.models import Briefing
+    from worker import pipeline
+    from worker.core.db import session_scope
+    from worker.core.models import Briefing
+    from worker.intake import inbox
 
     shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
     [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
@@ -199,11 +203,11 @@ def test_unmigrated_database_says_run_migrate(tmp_path):
     import subprocess
     import sys
 
-    from worker.settings import PROJECT_ROOT
+    from worker.core.settings import PROJECT_ROOT
 
     env = {**__import__("os").environ, "BRIEFING_VAR_DIR": str(tmp_path / "fresh")}
     (tmp_path / "fresh").mkdir()
-    out = subprocess.run([sys.executable, "-m", "worker.cli", "articles"], cwd=PROJECT_ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "articles"], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "run `briefing migrate`" in out.stderr and "Traceback" not in out.stderr
 
@@ -211,9 +215,9 @@ def test_unmigrated_database_says_run_migrate(tmp_path):
 def test_status_shows_hostile_file_names_literally(settings):
     # File names and reasons are data: "[red]" was read as rich markup (and "[/b]" in a reason
     # raised MarkupError); a U+202E reversed the rest of the row, a newline split it.
-    from worker import inbox
-    from worker.db import session_scope
-    from worker.models import Issue
+    from worker.core.db import session_scope
+    from worker.core.models import Issue
+    from worker.intake import inbox
 
     names = ["[red]x.txt", "evil\u202etxt.exe", "new\nline.txt"]
     for name in names:
@@ -236,13 +240,13 @@ def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings):
     import subprocess
     import sys
 
-    from worker.settings import PROJECT_ROOT
+    from worker.core.settings import PROJECT_ROOT
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = s.getsockname()[1]
     env = {**os.environ, "BRIEFING_VAR_DIR": str(settings.var_dir), "BRIEFING_BROKER_URL": f"redis://127.0.0.1:{dead}/0"}
-    out = subprocess.run([sys.executable, "-m", "worker.cli", "ingest", str(SAMPLE)], cwd=PROJECT_ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "ingest", str(SAMPLE)], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert (settings.inbox_dir / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()

@@ -32,7 +32,7 @@ def test_compose_file_matches_the_compose_schema():
 def test_every_service_command_exists():
     from typer.main import get_command
 
-    from worker.cli import app
+    from worker.ops.cli import app
 
     cli_commands = set(get_command(app).commands)
     app_services = {name: svc for name, svc in COMPOSE["services"].items() if "build" in svc}

@@ -13,8 +13,8 @@ from docx import Document
 from docx.oxml.ns import qn
 from sqlmodel import select
 
-from worker.db import session_scope
-from worker.models import Article, Briefing, Issue, Receipt, TaskEvent
+from worker.core.db import session_scope
+from worker.core.models import Article, Briefing, Issue, Receipt, TaskEvent
 
 SAMPLE = "000_251c0b359e5127ab.txt"
 
@@ -38,7 +38,7 @@ def _docx_text(path) -> str:
 
 
 def test_inbox_to_briefing_through_a_real_worker(celery_worker_thread, settings):
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     _drop(settings, SAMPLES / SAMPLE, SAMPLE)
     celery_app.send_task("briefing.scan_inbox")
@@ -101,12 +101,12 @@ def test_inbox_to_briefing_through_a_real_worker(celery_worker_thread, settings)
 def test_demo_command_from_the_readme(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     env["BRIEFING_VAR_DIR"] = str(tmp_path / "var")
-    out = subprocess.run([sys.executable, "-m", "worker.cli", "demo"], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "demo"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=240)
     assert out.returncode == 0, out.stdout + out.stderr
     docx_path = out.stdout.strip().splitlines()[-1].strip()
     assert docx_path.endswith(".docx") and os.path.exists(docx_path), out.stdout
     assert "8 articles" in out.stdout
-    status = subprocess.run([sys.executable, "-m", "worker.cli", "status"], cwd=ROOT, env=env,
+    status = subprocess.run([sys.executable, "-m", "worker.ops.cli", "status"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert "process_issue" in status.stdout and "accepted" in status.stdout

@@ -10,9 +10,9 @@ import sys
 import pytest
 from conftest import GOLD, ROOT, SAMPLES
 
-from worker.classify import classify_doc, get_taxonomy
-from worker.enrich import Enrichment, article_doc, enrich_article
-from worker.parsing import Author, ParsedArticle
+from worker.enrich.article import Enrichment, article_doc, enrich_article
+from worker.enrich.classify import classify_doc, get_taxonomy
+from worker.parsing.parser import Author, ParsedArticle
 
 KEYS = ["politics", "union_building", "model_workers", "skills_competition", "rights_protection",
         "new_employment", "worker_services", "care_and_relief", "work_safety", "culture", "other"]
@@ -85,7 +85,7 @@ def test_rules_on_unseen_articles(expected, title, body):
 
 
 def test_headline_weighs_more_than_body():
-    from worker.classify import rule_raw_scores
+    from worker.enrich.classify import rule_raw_scores
 
     title = rule_raw_scores(article_doc(None, "职工书画展开幕", None, False, ["活动现场人头攒动。"]))
     lead = rule_raw_scores(article_doc(None, None, None, True, ["职工书画展开幕。", "活动现场人头攒动。"]))
@@ -124,7 +124,7 @@ def test_enrichment_contract():
 
 def test_gold_files_category_places_figures():
     """The whole path (decode → parse → enrich) on both gold files, checked like score_parse.py."""
-    from worker.learning import evaluate_on_gold
+    from worker.ops.evaluate import evaluate_on_gold
 
     try:
         report = evaluate_on_gold(GOLD, SAMPLES)
@@ -141,8 +141,8 @@ def test_gold_files_category_places_figures():
 
 def test_rule_path_does_not_import_sklearn():
     code = ("import sys\n"
-            "from worker.parsing import ParsedArticle\n"
-            "from worker.enrich import enrich_article\n"
+            "from worker.parsing.parser import ParsedArticle\n"
+            "from worker.enrich.article import enrich_article\n"
             "enrich_article(ParsedArticle(seq=1, title='全市职工技能竞赛落幕', paragraphs=['共有120名选手参赛。']))\n"
             "assert 'sklearn' not in sys.modules, 'sklearn imported'\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
@@ -151,8 +151,8 @@ def test_rule_path_does_not_import_sklearn():
 def test_summary_passes_over_a_quotation_too_long_to_fit():
     # The Quzhou article of sample 000 opens with a 150-character quotation; the summary used to be
     # that quotation cut at 120 characters, its “ left open.
-    from worker.keywords import summarize
-    from worker.segment import make_doc
+    from worker.enrich.keywords import summarize
+    from worker.enrich.segment import make_doc
 
     quote = ("“工会的这个政策真是蛮好的！我身上长了恶性肿瘤，要经常住院、化疗，医疗费的压力很大。好在职工医保帮我报销了"
              "很多医疗费，去年衢州市的医疗互助保障也给我补贴报销了7700多元，帮我缓解了一些压力。”在浙江明旺乳业有限公司"
@@ -164,8 +164,8 @@ def test_summary_passes_over_a_quotation_too_long_to_fit():
 
 
 def test_summary_cut_inside_a_quotation_closes_it():
-    from worker.keywords import closing_marks, summarize
-    from worker.segment import make_doc
+    from worker.enrich.keywords import closing_marks, summarize
+    from worker.enrich.segment import make_doc
 
     only = "他说：“" + "工会服务职工，" * 30 + "就是最好的回答。”"
     summary = summarize(make_doc(["标题"], [only]))
@@ -178,8 +178,8 @@ def test_summary_cut_inside_a_quotation_closes_it():
 def test_summary_keeps_reporter_leads_and_drops_credits():
     # "记者从省总工会获悉" is a lead, not a byline: it was cut to "总工会获悉…"; photo credits and
     # captions left in the body were taken into short summaries.
-    from worker.keywords import summarize
-    from worker.segment import make_doc
+    from worker.enrich.keywords import summarize
+    from worker.enrich.segment import make_doc
 
     def summary(*paragraphs):
         return summarize(make_doc(["标题"], list(paragraphs)))
@@ -197,7 +197,7 @@ def test_summary_keeps_reporter_leads_and_drops_credits():
 
 def test_sentences_with_many_unclosed_quotes_split_in_linear_time():
     # 80,000 characters of “甲 took 10.6 s when a quotation could run to the end of the line.
-    from worker.segment import SENTENCE_RE
+    from worker.enrich.segment import SENTENCE_RE
 
     assert sum(1 for _ in SENTENCE_RE.finditer("“甲" * 40_000)) == 1
     assert [m.group() for m in SENTENCE_RE.finditer("他说：“好。坏！”然后走了。下一句。")] == [

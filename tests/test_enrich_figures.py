@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from worker.figures import Figure, extract_figures, parse_number
-from worker.segment import make_doc
+from worker.enrich.figures import Figure, extract_figures, parse_number
+from worker.enrich.segment import make_doc
 
 
 def figs(text: str) -> list[Figure]:

@@ -10,11 +10,11 @@ import shutil
 import pytest
 from sqlmodel import Session, SQLModel, select
 
-from worker.classify import MODEL_FILE, classify_doc, get_model, load_model
-from worker.db import make_engine
-from worker.enrich import article_doc
-from worker.learning import MIN_LABELS, reclassify, record_correction, retrain_if_changed
-from worker.models import Article, Correction, Issue
+from worker.core.db import make_engine
+from worker.core.models import Article, Correction, Issue
+from worker.enrich.article import article_doc
+from worker.enrich.classify import MODEL_FILE, classify_doc, get_model, load_model
+from worker.enrich.learning import MIN_LABELS, reclassify, record_correction, retrain_if_changed
 
 CITIES = ["杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水", "义乌", "慈溪",
           "诸暨", "乐清", "温岭", "海宁", "桐乡", "余姚", "瑞安", "德清", "安吉", "东阳", "永康", "长兴", "江山"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from worker.parsing import Author, ParsedArticle
-from worker.people import extract_organizations, extract_people
-from worker.segment import make_doc
+from worker.enrich.people import extract_organizations, extract_people
+from worker.enrich.segment import make_doc
+from worker.parsing.parser import Author, ParsedArticle
 
 PEOPLE_IN_SAMPLES = {
     # 000_251c0b359e5127ab.txt
@@ -107,7 +107,7 @@ def test_org_crosses_a_conjunction_only_inside_a_national_name():
 
 
 def test_enrich_article_people_uses_byline_authors():
-    from worker.enrich import enrich_article
+    from worker.enrich.article import enrich_article
 
     art = ParsedArticle(seq=1, title="绍兴一企业拖欠工资 工会介入两周追回",
                         authors=[Author("钱塘", "记者"), Author("何秋", "通讯员")],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from worker.places import extract_places, get_gazetteer, normalise_place, short_name
-from worker.segment import make_doc
+from worker.enrich.places import extract_places, get_gazetteer, normalise_place, short_name
+from worker.enrich.segment import make_doc
 
 ZHEJIANG = {
     "杭州": "上城 拱墅 西湖 滨江 萧山 余杭 临平 钱塘 富阳 临安 桐庐 淳安 建德",

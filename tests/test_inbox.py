@@ -10,9 +10,9 @@ from datetime import date
 from conftest import SAMPLES
 from sqlmodel import select
 
-from worker import inbox
-from worker.db import session_scope
-from worker.models import Issue, Receipt
+from worker.core.db import session_scope
+from worker.core.models import Issue, Receipt
+from worker.intake import inbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

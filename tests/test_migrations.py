@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import worker.models  # noqa: F401  (registers the tables)
-from worker.db import make_engine, migrate
+import worker.core.models  # noqa: F401  (registers the tables)
+from worker.core.db import make_engine, migrate
 
 
 def _diff(url: str) -> list:

@@ -17,7 +17,7 @@ from conftest import ROOT, wait_for
 from procs import CLI, Db, RedisServer, app_env, free_port, procs, send, start_worker  # noqa: F401
 from sqlmodel import select
 
-from worker.models import Issue, TaskEvent
+from worker.core.models import Issue, TaskEvent
 
 REDIS_PW = "redis-pw-Zq81x"
 SMTP_PW = "smtp-pw-Kk27y"
@@ -64,7 +64,7 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
     assert retried.detail.startswith("Retry in 30s: "), retried.detail  # backoff, with the error
     wait_for(lambda: db.all(select(Issue)) and db.all(select(Issue))[0].status == "failed", 30)
 
-    from worker.watch import HEARTBEAT_KEY, heartbeat
+    from worker.intake.watch import HEARTBEAT_KEY, heartbeat
 
     heartbeat(HEARTBEAT_KEY)
     out = _cli(env, "status")
@@ -102,7 +102,7 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
 
 
 def test_text_logs_are_one_line_per_event_even_with_a_traceback(tmp_path):
-    code = ("import logging\nfrom worker.logs import configure_logging\nconfigure_logging()\n"
+    code = ("import logging\nfrom worker.core.logs import configure_logging\nconfigure_logging()\n"
             "log = logging.getLogger('t')\n"
             "try:\n    raise ValueError('boom\\nsecond line')\nexcept ValueError:\n    log.exception('failed')\n"
             "log.info('url redis://:%s@host/0', 'pw-in-url-77')\n")
@@ -120,8 +120,8 @@ def test_text_logs_are_one_line_per_event_even_with_a_traceback(tmp_path):
 
 
 def test_redaction_helpers():
-    from worker.logs import redact, secrets_of
-    from worker.settings import Settings
+    from worker.core.logs import redact, secrets_of
+    from worker.core.settings import Settings
 
     s = Settings(broker_url="rediss://:p%40ss%3Aword@redis:6380/0", smtp_password="smtp-secret",
                  database_url="postgresql://u:dbsecret@db/x")

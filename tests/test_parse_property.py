@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from worker.parsing import DEBRIS_KINDS, account, parse_issue
-from worker.reading import read_document
+from worker.intake.reading import read_document
+from worker.parsing.parser import DEBRIS_KINDS, account, parse_issue
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from worker.parsing import (
+from worker.intake.reading import read_document
+from worker.parsing.parser import (
     DEBRIS_KINDS,
     account,
     normalize_display,
     normalize_headline,
     parse_issue,
 )
-from worker.reading import read_document
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -469,7 +469,7 @@ _TWELVE = ["李凡", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵磊",
 def test_byline_patterns_do_not_backtrack_catastrophically(line):
     """Found by an adversarial run: names could contain role words and adjacent names could split a
     run of Han many ways, so the byline regexes backtracked exponentially."""
-    from worker.parsing import account
+    from worker.parsing.parser import account
 
     text = "工会新闻标题\n\n本报讯 记者周晓岚报道 今天召开会议。\n\n" + line + "\n"
     parsed = parse_issue(text)
@@ -498,7 +498,7 @@ def test_separator_rules_are_debris_not_text():
 
 def test_quotation_tails_on_their_own_line_are_text_not_rules():
     # "……”" wrapped onto its own line was taken for a separator rule and the paragraphs around it glued.
-    from worker.parsing import _is_rule
+    from worker.parsing.parser import _is_rule
 
     text = ("浙江工人日报\n2024年12月24日 星期二\n第1版 要闻\n\n全省工会经费审查工作会议在杭召开\n\n"
             "本报讯 记者张三报道 12月23日，全省工会经费审查工作会议在杭州召开。"

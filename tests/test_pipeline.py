@@ -7,9 +7,10 @@ import time
 from conftest import SAMPLES
 from sqlmodel import func, select
 
-from worker import inbox, pipeline
-from worker.db import session_scope
-from worker.models import Article, Issue
+from worker import pipeline
+from worker.core.db import session_scope
+from worker.core.models import Article, Issue
+from worker.intake import inbox
 
 LATER = time.time() + 3600  # scans "an hour later": every dropped file is stable by then
 
@@ -98,8 +99,8 @@ def test_attempts_are_capped(settings):
 def test_one_huge_article_is_stored_whole_and_enriched_within_bounds():
     # A 16 MB file that is one 6-million-character paragraph used to peak at ~2 GB: the headline
     # test counted Han characters of every line, and enrichment segmented all of it.
-    from worker.parsing import _headline_score
-    from worker.segment import MAX_DOC_CHARS, make_doc
+    from worker.enrich.segment import MAX_DOC_CHARS, make_doc
+    from worker.parsing.parser import _headline_score
 
     sentence = "杭州市总工会举办职工技能大赛，共有120名职工参赛，奖金共计3万元。"
     body = sentence * (6_000_000 // len(sentence))

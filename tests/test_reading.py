@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.reading import DecodedText, RefusedFile, decode_text, read_document, sniff
+from worker.intake.reading import DecodedText, RefusedFile, decode_text, read_document, sniff
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_UTF8 = ROOT / "samples" / "000_251c0b359e5127ab.txt"
@@ -264,7 +264,7 @@ def test_sniff_refuses_binary_without_nul_pattern_but_keeps_every_text_encoding(
     tests/test_run.py); random bytes without NULs decode 'validly' as GB18030 in places."""
     import random
 
-    from worker.reading import sniff
+    from worker.intake.reading import sniff
 
     assert "binary data" in sniff("binary.txt", (bytes(range(256)) * 10)[:8192])
     rng = random.Random(7)
@@ -386,7 +386,7 @@ def _raw_pdf(contents: list[bytes], filter_key: bytes = b"/Filter") -> bytes:
 
 @pytest.mark.parametrize("filter_key", [b"/Filter", b"/F"])  # pdfminer inflates /F streams too
 def test_pdf_flate_bomb_refused_at_the_default_limit(filter_key: bytes) -> None:
-    from worker.reading import MAX_PDF_STREAM
+    from worker.intake.reading import MAX_PDF_STREAM
 
     assert MAX_PDF_STREAM == 64 * MIB
     data = _raw_pdf([_deflated_spaces(80)], filter_key)  # 80 MiB of spaces in 80 kB
@@ -419,7 +419,7 @@ def test_pdf_flate_bomb_is_refused_within_bounded_memory(tmp_path: Path) -> None
     bomb.write_bytes(_raw_pdf([_deflated_spaces(384)]))
     probe = (
         "import sys\n"
-        "from worker.reading import RefusedFile, read_document\n"
+        "from worker.intake.reading import RefusedFile, read_document\n"
         "try:\n"
         "    read_document(open(sys.argv[1], 'rb').read(), 'bomb.pdf')\n"
         "except RefusedFile as exc:\n"
@@ -570,7 +570,7 @@ def test_pdf_bomb_hidden_from_pypdf_is_stopped_by_the_reader_memory_limit(monkey
     # table by scanning and takes the later object 5: the bomb (1 MB → 2.1 GB before the child limit).
     import zlib
 
-    from worker import reading
+    from worker.intake import reading
 
     monkeypatch.setattr(reading, "PDF_MEMORY_LIMIT", 300 * MIB)
     small = zlib.compress(b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET\n")

@@ -25,7 +25,7 @@ from procs import (  # noqa: F401  (fixtures)
 )
 from sqlmodel import func, select
 
-from worker.models import Briefing, Issue, Receipt
+from worker.core.models import Briefing, Issue, Receipt
 
 pytestmark = pytest.mark.slow
 

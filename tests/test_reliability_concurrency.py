@@ -12,7 +12,7 @@ from conftest import SAMPLES, wait_for
 from procs import app_env, chinese_text, database, own_redis, procs, send, start_worker  # noqa: F401
 from sqlmodel import func, select
 
-from worker.models import Article, Issue, Receipt, TaskEvent
+from worker.core.models import Article, Issue, Receipt, TaskEvent
 
 pytestmark = pytest.mark.slow
 N = 60

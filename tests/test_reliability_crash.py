@@ -4,7 +4,7 @@ OOM kill or a power cut would): mid-processing, mid-claim (before and after the 
 poison file that kills its worker process every time.
 
 How the kills land: ``BRIEFING_TEST_PAUSE_AT`` makes the worker sleep at a named point
-(worker/settings.py ``pause_for_test``), so the SIGKILL hits exactly between two steps; the
+(worker/core/settings.py ``pause_for_test``), so the SIGKILL hits exactly between two steps; the
 restarted worker runs without it. ``BRIEFING_TEST_CRASH_SHA256`` makes the process that takes that
 Issue SIGKILL itself — a file that kills its worker. Both are test-only settings, off by default.
 """
@@ -27,7 +27,7 @@ from procs import (  # noqa: F401  (fixtures)
 )
 from sqlmodel import func, select
 
-from worker.models import Article, Issue, Receipt
+from worker.core.models import Article, Issue, Receipt
 
 pytestmark = pytest.mark.slow
 SAMPLE = SAMPLES / "000_251c0b359e5127ab.txt"

@@ -4,7 +4,7 @@
 scans, queued and unacknowledged process_issue messages, a scan cut off by the connection loss —
 is recovered from the database and the folders by reconcile: the database is the truth, the broker
 is a hint. Workers shut down on a lost broker connection and are started again by the supervisor
-(in-place reconnection sometimes stops consuming: celery/celery#8030; see worker/app.py), beat
+(in-place reconnection sometimes stops consuming: celery/celery#8030; see worker/core/app.py), beat
 exits when its Redis lock vanishes and is started again too.
 """
 
@@ -18,7 +18,7 @@ from conftest import wait_for
 from procs import CLI, Db, Proc, app_env, chinese_text, own_redis, procs  # noqa: F401
 from sqlmodel import func, select
 
-from worker.models import Article, Issue, Receipt
+from worker.core.models import Article, Issue, Receipt
 
 pytestmark = pytest.mark.slow
 N = 200

@@ -14,7 +14,7 @@ import redis
 from conftest import ROOT, SAMPLES, TEST_REDIS_URL, wait_for
 from sqlmodel import Session, create_engine, select
 
-from worker.models import Issue, Receipt, TaskEvent
+from worker.core.models import Issue, Receipt, TaskEvent
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def stack(tmp_path, redis_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
     env.update(BRIEFING_VAR_DIR=str(tmp_path / "var"), BRIEFING_BROKER_URL=url,
                BRIEFING_STABLE_SECONDS="0.5", BRIEFING_SCHEDULE_START="2024-01-01")
-    proc = subprocess.Popen([sys.executable, "-m", "worker.cli", "run", "-c", "1"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "worker.ops.cli", "run", "-c", "1"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'briefing.db'}")
     inbox = tmp_path / "var" / "inbox"
@@ -83,7 +83,7 @@ def test_briefing_run_takes_files_within_seconds(stack):
     assert wait_for(lambda: (var / "failed" / "binary.txt").exists(), 30)
     assert (var / "failed" / "binary.txt.error.json").exists()  # written before the move
 
-    out = subprocess.run([sys.executable, "-m", "worker.cli", "report", "daily", "--date", str(issue.issue_date)],
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "report", "daily", "--date", str(issue.issue_date)],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "made:" in out.stdout and ".docx" in out.stdout

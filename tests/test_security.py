@@ -30,7 +30,7 @@ def test_no_pickle_anywhere():
     hits = [f"{p.relative_to(ROOT)}: {m.group(0).strip()}" for p in _sources()
             for m in FORBIDDEN.finditer(p.read_text(encoding="utf-8"))]
     assert hits == []
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     conf = celery_app.conf
     assert conf.accept_content == ["json"] and conf.task_serializer == "json"
@@ -48,8 +48,8 @@ def test_templates_if_any_are_sandboxed_with_autoescape():
 
 
 def test_rediss_checks_the_server_certificate(monkeypatch, tmp_path):
-    from worker import app as app_module
-    from worker.settings import get_settings
+    from worker.core import app as app_module
+    from worker.core.settings import get_settings
 
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
@@ -87,7 +87,7 @@ def test_compose_flower_authenticated_and_loopback_only_redis_with_password():
 
 
 def test_no_path_from_unchecked_names():
-    from worker.inbox import MAX_NAME_BYTES, safe_name
+    from worker.intake.inbox import MAX_NAME_BYTES, safe_name
 
     for evil in ("../../etc/passwd", "..", ".", "/abs/path.txt", "a\\..\\b.txt", "-rf", "\x00\n.txt",
                  "..\u2215x.txt", "x" * 400 + ".txt", ".bashrc", "a/../../b"):
@@ -97,7 +97,7 @@ def test_no_path_from_unchecked_names():
     # the folders a file lands in come from the clock and fixed names, never from content
     import inspect
 
-    from worker import inbox
+    from worker.intake import inbox
 
     src = inspect.getsource(inbox.final_place) + inspect.getsource(inbox.sync_failed)
     assert "safe_name(" in src
@@ -109,13 +109,13 @@ def test_secrets_not_in_settings_repr_or_cli_errors(tmp_path):
            "BRIEFING_SMTP_PASSWORD": "smtp-Secret-2",
            "BRIEFING_DATABASE_URL": "postgresql://u:db-Secret-3@127.0.0.1:1/x"}
     for cmd in (["status"], ["health"], ["migrate"]):
-        out = subprocess.run([sys.executable, "-m", "worker.cli", *cmd], cwd=ROOT, env=env,
+        out = subprocess.run([sys.executable, "-m", "worker.ops.cli", *cmd], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
         both = out.stdout + out.stderr
         assert out.returncode != 0 or cmd == ["status"]
         for secret in ("broker-Secret-1", "smtp-Secret-2", "db-Secret-3"):
             assert secret not in both, (cmd, both[-2000:])
-    from worker.settings import Settings
+    from worker.core.settings import Settings
 
     s = Settings(smtp_password="smtp-Secret-2")
     assert "smtp-Secret-2" not in repr(s) and "smtp-Secret-2" not in str(s.model_dump())

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from score_parse import ENRICH_FIELDS, PARSE_FIELDS, ratio, score
 
-from worker.cli import parse_to_contract
+from worker.ops.cli import parse_to_contract
 
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
 FILES = sorted(p for p in UNSEEN.iterdir() if p.is_file())

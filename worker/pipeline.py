@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, update
 from sqlmodel import Session, select
 
-from worker.models import Article, Issue, utcnow
-from worker.settings import Settings, get_settings, pause_for_test
+from worker.core.models import Article, Issue, utcnow
+from worker.core.settings import Settings, get_settings, pause_for_test
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +43,9 @@ def analyse(data: bytes, file_name: str, settings: Settings | None = None) -> di
     Enrichment per parsed article, same order). Raises ``reading.RefusedFile`` for a file that
     cannot be read as an issue.
     """
-    from worker.enrich import enrich_article
-    from worker.parsing import parse_issue
-    from worker.reading import read_document
+    from worker.enrich.article import enrich_article
+    from worker.intake.reading import read_document
+    from worker.parsing.parser import parse_issue
 
     settings = settings or get_settings()
     decoded = read_document(data, file_name, max_bytes=settings.max_file_bytes,
@@ -120,8 +120,8 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
     resets it to pending. A bad file marks the Issue failed with the reason (``briefing status``
     shows it, ``briefing retry`` re-runs it); it never raises for bad content.
     """
-    from worker.db import session_scope
-    from worker.reading import RefusedFile
+    from worker.core.db import session_scope
+    from worker.intake.reading import RefusedFile
 
     settings = settings or get_settings()
     session_factory = session_factory or session_scope
@@ -149,7 +149,7 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
         return _fail(session_factory, issue_id, task_id, f"{type(exc).__name__}: {exc}")
     decoded, parsed = result["decoded"], result["parsed"]
     rows = article_rows(issue_id, parsed, result["enrichments"])
-    from worker.inbox import received_local_date
+    from worker.intake.inbox import received_local_date
 
     if parsed.issue_date_source == "masthead" or file_date is None:
         issue_date = parsed.issue_date or received_local_date(settings, received_at)

@@ -1,11 +1,11 @@
 """What goes into a briefing (简报), read from the DB, and making/numbering/recording one.
 
 * :func:`build_content` reads the processed issues and articles of a period and returns a
-  :class:`worker.render.BriefingContent` (no rendering here);
+  :class:`worker.briefing.render.BriefingContent` (no rendering here);
 * :func:`make_briefing` allocates 第N期, renders, writes the .docx to the outbox atomically and
-  records the :class:`worker.models.Briefing` row;
+  records the :class:`worker.core.models.Briefing` row;
 * :func:`make_due_briefings` makes every due, not-yet-made period of a kind (catch-up after
-  downtime), using :func:`worker.periods.due_periods`.
+  downtime), using :func:`worker.briefing.periods.due_periods`.
 
 Numbering: 第N期 counts per (kind, year of the period start) — daily, weekly and monthly have
 independent sequences, a new year restarts at 1. A number is never reused: the next number is
@@ -33,16 +33,15 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from worker.delivery import PdfConversionError, convert_to_pdf, outbox_name, write_atomic
-from worker.keywords import QUOTE_PAIRS, closing_marks
-from worker.models import Article, Briefing, Issue, ServiceMeta
-from worker.periods import (
+from worker.briefing.config import load_briefing_config
+from worker.briefing.delivery import PdfConversionError, convert_to_pdf, outbox_name, write_atomic
+from worker.briefing.periods import (
     DEFAULT_TIMEZONE,
     due_periods,
     load_schedule,
     period_containing,
 )
-from worker.render import (
+from worker.briefing.render import (
     ArticleEntry,
     BriefingContent,
     ClosingBlock,
@@ -51,7 +50,9 @@ from worker.render import (
     period_text,
     render,
 )
-from worker.segment import SENTENCE_RE
+from worker.core.models import Article, Briefing, Issue, ServiceMeta
+from worker.enrich.keywords import QUOTE_PAIRS, closing_marks
+from worker.enrich.segment import SENTENCE_RE
 
 log = logging.getLogger(__name__)
 
@@ -66,62 +67,12 @@ EXCLUDED_KINDS = frozenset({"ad", "advert", "advertisement"})
 SUMMARY_MAX_CHARS = 120
 MAX_NUMBER_ATTEMPTS = 5
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "masthead": {"title": "工会信息简报", "issuing_unit": "浙江省总工会办公室", "internal_mark": True,
-                 "internal_mark_text": "内部资料 注意保存"},
-    "closing": {"bao": [], "song": [], "fa": [], "copies": None},
-    "email": {"daily": [], "weekly": [], "monthly": []},
-    "empty_period": "short",
-    "pdf": True,
-    "charts": True,
-    "chart_font": None,
-    "key_figures": 10,
-    "figures_per_article": 4,
-}
-
-
-# ============================================================================================
-# Configuration
-
-
-def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
-    """``config/briefing.yaml`` merged over :data:`DEFAULT_CONFIG` (one level deep).
-
-    Raises ``ValueError`` if ``empty_period`` is not ``short`` or ``skip``.
-    """
-    if config_dir is None:
-        from worker.settings import get_settings
-
-        config_dir = get_settings().config_dir
-    path = Path(config_dir) / "briefing.yaml"
-    raw: dict[str, Any] = {}
-    if path.is_file():
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    cfg: dict[str, Any] = {}
-    for key, default in DEFAULT_CONFIG.items():
-        val = raw.get(key, default)
-        if isinstance(default, dict):
-            val = {**default, **(val or {})}
-        cfg[key] = val
-    if cfg["empty_period"] not in ("short", "skip"):
-        raise ValueError(f"briefing.yaml: empty_period must be short or skip, not {cfg['empty_period']!r}")
-    return cfg
-
-
-def recipients_for(kind: str, config: dict[str, Any]) -> list[str]:
-    """E-mail recipients of a briefing kind from the config (``email: {kind: [addr…]}``)."""
-    value = (config.get("email") or {}).get(kind) or []
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",")]
-    return [str(v).strip() for v in value if str(v).strip()]
-
-
 def load_taxonomy(config_dir: Path | None = None) -> list[tuple[str, str]]:
     """Topic ``(key, label)`` pairs in section order (the order of ``config/taxonomy.yaml``,
     ``other`` last) — the classifier's own taxonomy, so sections and topics never disagree.
     ``config_dir`` reads another folder's file instead (tests). Raises FileNotFoundError /
     yaml.YAMLError / ValueError for a missing or malformed file."""
-    from worker.classify import Taxonomy, get_taxonomy
+    from worker.enrich.classify import Taxonomy, get_taxonomy
 
     if config_dir is None:
         taxonomy = get_taxonomy()
@@ -830,7 +781,7 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     ``get_settings()`` / ``config/briefing.yaml``.
     """
     if settings is None:
-        from worker.settings import get_settings
+        from worker.core.settings import get_settings
 
         settings = get_settings()
     cfg = config or load_briefing_config(settings.config_dir)
@@ -933,7 +884,7 @@ def make_due_briefings(session: Session, kind: str, now: datetime, *, settings=N
     from worker.pipeline import unfinished_issues
 
     if settings is None:
-        from worker.settings import get_settings
+        from worker.core.settings import get_settings
 
         settings = get_settings()
     tz = _tz(settings)

@@ -26,9 +26,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
+from worker.core.settings import PROJECT_ROOT
+
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_FONT_DIR = PROJECT_ROOT / "templates" / "fonts"
 
 SYSTEM_FONT_CANDIDATES: tuple[str, ...] = (
@@ -98,7 +99,7 @@ def find_cjk_font(configured: str | os.PathLike | None = None) -> Path | None:
 
 
 def _setting_font() -> str | None:
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     font = get_settings().cjk_font
     return str(font) if font else None

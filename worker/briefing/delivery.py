@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from sqlmodel import Session
 
-    from worker.models import Briefing, Delivery
+    from worker.core.models import Briefing, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ _UMASK = _current_umask()
 def _pdf_fontconfig() -> Path:
     """``templates/fonts/fonts.conf``: maps the GB/T 9704 font names in the .docx to free CJK faces
     for LibreOffice (see that file)."""
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     return get_settings().templates_dir / "fonts" / "fonts.conf"
 
@@ -150,7 +150,7 @@ def build_message(briefing: Briefing, sender: str, recipients: list[str], *, var
     path = briefing.path_in(var_dir)
     data = path.read_bytes()
     if kind_label is None:
-        from worker.periods import kind_label as _label
+        from worker.briefing.periods import kind_label as _label
 
         kind_label = _label(briefing.kind)
     title = title or path.name.split("-", 1)[0]
@@ -209,7 +209,7 @@ def record_delivery_attempt(session: Session, briefing: Briefing, recipients: li
     naive UTC like every timestamp column). Commits the session."""
     from sqlmodel import select
 
-    from worker.models import Delivery, utcnow
+    from worker.core.models import Delivery, utcnow
 
     row = session.exec(select(Delivery).where(Delivery.briefing_id == briefing.id,
                                               Delivery.channel == channel)).first()
@@ -271,10 +271,10 @@ def deliver(briefing_id: int, settings=None, config: dict | None = None) -> str:
     the attempt in the Delivery table (the Celery task retries with backoff); the .docx stays in
     outbox/ whatever happens. Without ``BRIEFING_SMTP_HOST`` or recipients nothing is sent.
     """
-    from worker.briefing import load_briefing_config, recipients_for
-    from worker.db import session_scope
-    from worker.models import Briefing
-    from worker.settings import get_settings
+    from worker.briefing.config import load_briefing_config, recipients_for
+    from worker.core.db import session_scope
+    from worker.core.models import Briefing
+    from worker.core.settings import get_settings
 
     settings = settings or get_settings()
     with session_scope() as session:

@@ -106,7 +106,7 @@ def load_schedule(config_dir: Path | None = None) -> tuple[dict[str, dict[str, s
     Returns ``({kind: {"label": str, "crontab": str}}, timezone_name)``.
     """
     if config_dir is None:
-        from worker.settings import get_settings
+        from worker.core.settings import get_settings
 
         config_dir = get_settings().config_dir
     raw = _load_schedule_file(str(Path(config_dir) / "schedule.yaml"))

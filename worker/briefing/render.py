@@ -48,11 +48,11 @@ from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
 
-from worker import charts
+from worker.briefing import charts
+from worker.core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = PROJECT_ROOT / "templates" / "briefing.docx"
 
 # --- GB/T 9704-2012 numbers -----------------------------------------------------------------
@@ -94,7 +94,7 @@ CN_DIGITS = "零一二三四五六七八九"
 
 
 # ============================================================================================
-# Content model (built by worker.briefing from the DB, or by hand in tests/benchmarks)
+# Content model (built by worker.briefing.build from the DB, or by hand in tests/benchmarks)
 
 
 @dataclass
@@ -837,7 +837,7 @@ def render(content: BriefingContent, template: Path | None = None) -> bytes:
     """Render ``content`` to .docx bytes (a plain function: no DB, no files written).
 
     ``template``: path of the Word template (default ``templates/briefing.docx``; built in memory
-    if missing). Charts need a CJK font (see :mod:`worker.charts`); without one they are
+    if missing). Charts need a CJK font (see :mod:`worker.briefing.charts`); without one they are
     omitted with a note in the document. Raises whatever python-docx raises on a broken template.
     """
     buf = io.BytesIO()

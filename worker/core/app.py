@@ -14,9 +14,9 @@ from celery import Celery
 from celery.schedules import schedule
 from kombu import Queue
 
-from worker.logs import configure_logging
-from worker.schedule import beat_schedule, load_schedule_config
-from worker.settings import Settings, get_settings
+from worker.core.logs import configure_logging
+from worker.core.schedule import beat_schedule, load_schedule_config
+from worker.core.settings import Settings, get_settings
 
 QUEUES = ("inbox", "ingest", "reports")
 _CERT_REQS = {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}

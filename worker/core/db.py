@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from worker.settings import PROJECT_ROOT, get_settings
+from worker.core.settings import PROJECT_ROOT, get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -124,7 +124,7 @@ def record_first_run(url: str | None = None) -> None:
 
     from sqlalchemy.exc import IntegrityError
 
-    from worker.models import ServiceMeta
+    from worker.core.models import ServiceMeta
 
     settings = get_settings()
     engine = make_engine(url) if url else get_engine()

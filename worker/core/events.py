@@ -11,7 +11,7 @@ import time
 
 from celery import signals
 
-from worker.models import TaskEvent, utcnow
+from worker.core.models import TaskEvent, utcnow
 
 log = logging.getLogger(__name__)
 _started: dict[str, float] = {}
@@ -32,7 +32,7 @@ def record_event(task_id: str, name: str, state: str, duration: float | None = N
     task (bench/ backfill)."""
     from sqlalchemy import insert, text
 
-    from worker.db import session_scope
+    from worker.core.db import session_scope
 
     try:
         with session_scope() as session:

@@ -11,7 +11,7 @@ import logging
 import sys
 from urllib.parse import unquote, urlsplit
 
-from worker.settings import Settings, get_settings
+from worker.core.settings import Settings, get_settings
 
 _configured = False
 MASK = "***"

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from celery.schedules import crontab, schedule
 
-from worker.settings import get_settings
+from worker.core.settings import get_settings
 
 KINDS = ("daily", "weekly", "monthly")
 

@@ -1,9 +1,9 @@
 """Enrichment of one parsed article: topic, places, people, organisations, figures, keywords, summary.
 
-Entry point :func:`enrich_article`. The article is segmented ONCE (``worker.segment``, rjieba) and
+Entry point :func:`enrich_article`. The article is segmented ONCE (``worker.enrich.segment``, rjieba) and
 the tokens are shared by every step; the taxonomy, gazetteer, stop words, segmenter and learned model
 are process-wide caches loaded lazily on first use (the model is re-checked for a newer version every
-few seconds, see ``worker.classify.get_model``). Nothing here imports scikit-learn.
+few seconds, see ``worker.enrich.classify.get_model``). Nothing here imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from worker.classify import classify_doc
-from worker.figures import Figure
-from worker.figures import extract_figures as _extract_figures
-from worker.keywords import extract_keywords, summarize
-from worker.people import extract_organizations, extract_people
-from worker.places import extract_places
-from worker.segment import Doc, make_doc
+from worker.enrich.classify import classify_doc
+from worker.enrich.figures import Figure
+from worker.enrich.figures import extract_figures as _extract_figures
+from worker.enrich.keywords import extract_keywords, summarize
+from worker.enrich.people import extract_organizations, extract_people
+from worker.enrich.places import extract_places
+from worker.enrich.segment import Doc, make_doc
 
 if TYPE_CHECKING:
-    from worker.parsing import ParsedArticle
+    from worker.parsing.parser import ParsedArticle
 
 __all__ = ["Enrichment", "Figure", "article_doc", "enrich_article", "enrich_doc"]
 
@@ -33,7 +33,7 @@ class Enrichment:
     ``category_scores``: every key → 0…1; ``secondary_categories``: further keys that also fit;
     ``places``: canonical short place names, city before its counties (["宁波", "镇海"]);
     ``people``: full names, byline authors first; ``organizations``: organisation names;
-    ``figures``: amounts and counts (:class:`worker.figures.Figure`); ``keywords``: up to 8 words;
+    ``figures``: amounts and counts (:class:`worker.enrich.figures.Figure`); ``keywords``: up to 8 words;
     ``summary``: 1–3 whole sentences, ≤ 120 characters."""
 
     category: str
@@ -59,7 +59,7 @@ class Enrichment:
 
 def article_doc(kicker: str | None, title: str | None, subtitle: str | None, title_derived: bool,
                 paragraphs: list[str], captions: list[str] | None = None) -> Doc:
-    """The segmented :class:`~worker.segment.Doc` of an article given its fields (a derived title —
+    """The segmented :class:`~worker.enrich.segment.Doc` of an article given its fields (a derived title —
     the first sentence of a 简讯 item — is not counted as a headline a second time)."""
     headline = [] if title_derived else [x for x in (kicker, title, subtitle) if x]
     return make_doc(headline, paragraphs or [], captions or [])
@@ -95,7 +95,7 @@ def warm_up() -> None:
     stop words, learned model) by enriching a tiny article, so an ingest worker's first real task
     costs the same as its thousandth. Called once in the worker's main process before the pool
     forks (the children share the loaded pages)."""
-    from worker.parsing import Author, ParsedArticle
+    from worker.parsing.parser import Author, ParsedArticle
 
     enrich_article(ParsedArticle(seq=1, title="杭州市总工会举办职工技能大赛",
                                  authors=[Author(name="张三", role="记者")],

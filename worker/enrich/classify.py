@@ -7,7 +7,7 @@ categories, a headline hit × ``title_weight``, a first-paragraph hit × ``lead_
 hits with diminishing returns (see the comment at the top of the taxonomy file). Negative phrases
 subtract. The best category wins if it reaches ``min_score``; otherwise the article is ``other``.
 
-Learned layer — a TF-IDF + logistic-regression model trained by ``worker.learning`` from people's
+Learned layer — a TF-IDF + logistic-regression model trained by ``worker.enrich.learning`` from people's
 corrections and stored as a plain ``.npz`` (arrays only, loaded with ``allow_pickle=False``). It is
 applied with numpy alone (no scikit-learn at prediction time). The model only decides for the
 categories it has *taken over* (``meta["owned"]``: ≥ 20 confirmed labels and better
@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from worker.segment import Doc, load_yaml, trie_regex
+from worker.enrich.segment import Doc, load_yaml, trie_regex
 
 OTHER = "other"
 MODEL_FILE = "topic_model.npz"
@@ -113,7 +113,7 @@ def rule_raw_scores(doc: Doc, taxonomy: Taxonomy | None = None) -> dict[str, flo
     """Raw rule scores (≥ 0) per category key (without ``other``) for ``doc``.
 
     Phrases are found token by token (the taxonomy's phrases are words of the segmenter's
-    dictionary, see ``worker.segment._domain_words``), so a phrase hidden inside a longer token
+    dictionary, see ``worker.enrich.segment._domain_words``), so a phrase hidden inside a longer token
     still counts (工匠 in 工匠之家) and the cost is one memo lookup per distinct token."""
     tax = taxonomy or get_taxonomy()
     st = tax.settings
@@ -156,7 +156,7 @@ def classify_rules(doc: Doc) -> tuple[Classification, dict[str, float]]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Learned layer (features shared with worker.learning; prediction with numpy only)
+# Learned layer (features shared with worker.enrich.learning; prediction with numpy only)
 
 
 def model_features(doc: Doc) -> list[str]:
@@ -280,7 +280,7 @@ _DEFAULT_MODEL_PATH: tuple[Any, Path] | None = None
 
 def default_models_dir() -> Path:
     """``settings.models_dir`` (``var/models`` unless configured)."""
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     return Path(get_settings().models_dir)
 
@@ -291,7 +291,7 @@ def _model_path(models_dir: Path | None) -> Path:
     global _DEFAULT_MODEL_PATH
     if models_dir is not None:
         return Path(models_dir) / MODEL_FILE
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     settings = get_settings()
     if _DEFAULT_MODEL_PATH is None or _DEFAULT_MODEL_PATH[0] is not settings:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from worker.segment import Doc
+from worker.enrich.segment import Doc
 
 #: Base units, longest first where one is a prefix of another. 万/亿 scales are separate.
 UNITS = ("个百分点", "百分点", "人次", "场次", "批次", "架次", "平方米", "公里", "千米", "公斤", "千克", "千瓦时",

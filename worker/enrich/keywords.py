@@ -23,7 +23,7 @@ import re
 import threading
 from bisect import bisect_left
 
-from worker.segment import Doc, config_dir
+from worker.enrich.segment import Doc, config_dir
 
 WINDOW = 5
 ITERATIONS = 10
@@ -194,7 +194,7 @@ def _similarity(a: set[str], b: set[str]) -> float:
     return common / (math.log(len(a)) + math.log(len(b))) if common else 0.0
 
 
-#: Opening → closing quotation marks and brackets (shared with worker.briefing's text cutting).
+#: Opening → closing quotation marks and brackets (shared with worker.briefing.build's text cutting).
 QUOTE_PAIRS = {"“": "”", "‘": "’", "《": "》", "（": "）", "(": ")", "「": "」", "『": "』", "【": "】",
                "〈": "〉"}
 _CLOSING = frozenset(QUOTE_PAIRS.values())

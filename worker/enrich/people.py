@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from worker.places import get_gazetteer
-from worker.segment import Doc, get_segmenter
+from worker.enrich.places import get_gazetteer
+from worker.enrich.segment import Doc, get_segmenter
 
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"

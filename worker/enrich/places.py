@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from worker.segment import Doc, load_yaml, trie_regex
+from worker.enrich.segment import Doc, load_yaml, register_words, trie_regex
 
 # Ethnic names before 自治区/州/县 (凉山彝族自治州 → 凉山, 黔东南苗族侗族自治州 → 黔东南).
 _ETHNIC = ("(?:(?:壮|回|畲|白|傣|彝|藏|羌|苗|侗|布依|土家|朝鲜|蒙古|黎|瑶|哈尼|傈僳|景颇|纳西|土|撒拉|满|仡佬|水)族"
@@ -122,6 +122,9 @@ def get_gazetteer() -> Gazetteer:
 def dictionary_words() -> list[str]:
     """Place names for the segmenter's dictionary (see :meth:`Gazetteer.dictionary_words`)."""
     return get_gazetteer().dictionary_words()
+
+
+register_words(lambda: [(word, "ns") for word in dictionary_words()])
 
 
 def normalise_place(name: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
@@ -22,6 +23,7 @@ from typing import Any
 
 _LOCK = threading.Lock()
 _SEGMENTER: Any = None
+_WORD_PROVIDERS: list[Callable[[], list[tuple[str, str]]]] = []
 
 #: Sentence = text up to and including 。！？!? or …… (plus closing quotes/brackets), or a run
 #: without any of them (a heading or an unfinished last sentence). A quotation “…” of up to
@@ -33,7 +35,7 @@ SENTENCE_RE = re.compile(r"(?:“[^”\n]{0,500}”|[^。！？!?\n])+?(?:[。�
 
 def config_dir() -> Path:
     """The configuration folder (``BRIEFING_CONFIG_DIR``, default ``<project>/config``)."""
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     return Path(get_settings().config_dir)
 
@@ -44,6 +46,17 @@ def load_yaml(name: str) -> dict:
 
     with open(config_dir() / name, encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}
+
+
+def register_words(provider: Callable[[], list[tuple[str, str]]]) -> None:
+    """Add a source of dictionary words: ``provider()`` returns ``(word, pos_tag)`` pairs, added
+    when the segmenter is first built. ``worker.enrich.places`` registers the gazetteer's names this
+    way, so this module never imports the modules that use it."""
+    with _LOCK:
+        _WORD_PROVIDERS.append(provider)
+        if _SEGMENTER is not None:  # registered late: add to the running segmenter too
+            for word, pos in provider():
+                _SEGMENTER.add_word(word, 2000, pos)
 
 
 def get_segmenter():
@@ -57,10 +70,9 @@ def get_segmenter():
                 import rjieba
 
                 seg = rjieba.Jieba()
-                from worker.places import dictionary_words
-
-                for word in dictionary_words():
-                    seg.add_word(word, 2000, "ns")
+                for provider in _WORD_PROVIDERS:
+                    for word, pos in provider():
+                        seg.add_word(word, 2000, pos)
                 for word in _domain_words():
                     if not seg.has_word(word):
                         seg.add_word(word, 2000, "n")
@@ -71,7 +83,7 @@ def get_segmenter():
 def _domain_words() -> list[str]:
     """Taxonomy phrases of 2–8 CJK characters (新就业形态, 医疗互助, 安全生产月 …): domain terms the
     general jieba dictionary may lack, added so that they come out as one token (for keywords and
-    for the token-based phrase matching of ``worker.classify``)."""
+    for the token-based phrase matching of ``worker.enrich.classify``)."""
     data = load_yaml("taxonomy.yaml")
     words = set()
     for spec in (data.get("categories") or {}).values():

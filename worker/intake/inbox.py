@@ -38,9 +38,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from worker.models import Issue, Receipt, utcnow
-from worker.reading import sniff
-from worker.settings import Settings, pause_for_test
+from worker.core.models import Issue, Receipt, utcnow
+from worker.core.settings import Settings, pause_for_test
+from worker.intake.reading import date_from_file_name, sniff
 
 log = logging.getLogger(__name__)
 
@@ -102,11 +102,6 @@ def is_ignored(name: str) -> bool:
     return bool(TEMP_NAME.search(name))
 
 
-def date_from_file_name(name: str) -> date | None:
-    """Issue date carried by a file name (the parser's rule: ``worker.parsing.date_from_file_name``)."""
-    from worker.parsing import date_from_file_name as from_name
-
-    return from_name(name)
 
 
 F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)

@@ -1,6 +1,6 @@
 """The text of a PDF's pages, extracted by pdfplumber in a child process with bounded memory.
 
-``worker.reading`` runs ``python -m worker.pdftext MAX_PAGES MAX_MEMORY_BYTES`` with the PDF on
+``worker.intake.reading`` runs ``python -m worker.intake.pdftext MAX_PAGES MAX_MEMORY_BYTES`` with the PDF on
 stdin and reads one JSON object from stdout: ``{"pages": [str, …]}`` or ``{"refused": reason}``.
 
 Why a child: pdfminer (under pdfplumber) inflates streams with no size limit and keeps them, so a

@@ -18,6 +18,7 @@ import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -658,7 +659,7 @@ def _pdf_stream_guard(data: bytes, max_stream: int, max_total: int) -> None:
             if not isinstance(obj, StreamObject):
                 continue
             if obj.get("/Subtype") == "/Image":  # pdfminer does not decode images for text; one used
-                continue  # as page content anyway meets the child's memory limit (worker.pdftext)
+                continue  # as page content anyway meets the child's memory limit (worker.intake.pdftext)
             # pdfminer also takes /F and /DP as a stream's filters (the inline-image names); pypdf
             # reads only /Filter, so copy them across or pypdf would measure the compressed bytes.
             if "/Filter" not in obj and "/F" in obj:
@@ -705,7 +706,7 @@ def _raw_flate_guard(data: bytes, max_stream: int, max_total: int) -> None:
             raise RefusedFile(f"PDF streams decompress to more than {max_total / _MIB:g} MiB in total")
 
 
-#: Address space of the child process that extracts a PDF's text (see ``worker.pdftext``): bytes.
+#: Address space of the child process that extracts a PDF's text (see ``worker.intake.pdftext``): bytes.
 #: Reading a newspaper PDF takes ~100 MB; a decompression bomb stops here.
 PDF_MEMORY_LIMIT = 1024 * 1024 * 1024
 #: Seconds the child may take for one PDF.
@@ -724,7 +725,7 @@ def _read_pdf(data: bytes, max_uncompressed: int = MAX_UNCOMPRESSED) -> DecodedT
     _pdf_stream_guard(data, min(MAX_PDF_STREAM, max_uncompressed), max_uncompressed)
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "worker.pdftext", str(MAX_PDF_PAGES), str(PDF_MEMORY_LIMIT)],
+            [sys.executable, "-m", "worker.intake.pdftext", str(MAX_PDF_PAGES), str(PDF_MEMORY_LIMIT)],
             input=data, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired as exc:
         raise RefusedFile(f"reading this PDF took longer than {PDF_TIMEOUT_S} s") from exc
@@ -847,3 +848,17 @@ def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
     if ext in (".html", ".htm"):
         return _read_html(data)
     return decode_text(data)
+
+
+_FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_from_file_name(name: str) -> date | None:
+    """Issue date carried by a file name: ``2024-12-24``, ``2024_12_24``, ``2024.12.24`` or
+    ``20241224`` (the first valid one; years 1900–2099). None when there is none."""
+    for m in _FILE_DATE.finditer(name):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None

@@ -7,22 +7,22 @@ import logging
 import threading
 from pathlib import Path
 
-from worker.settings import get_settings
+from worker.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 HEARTBEAT_KEY = "heartbeat:watcher"
 
 
 def _wanted(_change, path: str) -> bool:
-    from worker.inbox import is_ignored
+    from worker.intake.inbox import is_ignored
 
     return not is_ignored(Path(path).name)
 
 
 def heartbeat(key: str) -> None:
     """Record that a long-lived process (watcher, beat) is alive: ServiceMeta[key] = now (UTC ISO)."""
-    from worker.db import session_scope
-    from worker.models import ServiceMeta, utcnow
+    from worker.core.db import session_scope
+    from worker.core.models import ServiceMeta, utcnow
 
     try:
         with session_scope() as session:
@@ -35,7 +35,7 @@ def heartbeat(key: str) -> None:
 
 def request_scan() -> bool:
     """Send ``scan_inbox`` to the broker; False (logged) when the broker is unreachable."""
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     try:
         celery_app.send_task("briefing.scan_inbox")
@@ -50,7 +50,7 @@ def watch_inbox(stop_event: threading.Event | None = None, heartbeat_s: int = 30
     batch of changes (``BRIEFING_WATCH_DEBOUNCE_MS``). Returns when ``stop_event`` is set."""
     from watchfiles import watch
 
-    from worker.logs import configure_logging
+    from worker.core.logs import configure_logging
 
     configure_logging()  # the watcher never imports the Celery app first; its log lines must not vanish
     settings = get_settings()

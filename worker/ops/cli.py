@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from worker.settings import PROJECT_ROOT
+from worker.core.settings import PROJECT_ROOT
 
 app = typer.Typer(help="union-briefing: newspaper issues in, Word briefings (简报) out.",
                   no_args_is_help=True, add_completion=False)
@@ -41,7 +41,7 @@ def _parse_date(value: str | None) -> date | None:
 
 
 def _check_kind(kind: str) -> str:
-    from worker.schedule import KINDS
+    from worker.core.schedule import KINDS
 
     if kind not in KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(KINDS)}")
@@ -86,7 +86,7 @@ def parse(
     explain: bool = typer.Option(False, help="show each input line, what it became and which rule decided"),
 ) -> None:
     """Parse one issue file and print its articles (no database or broker needed)."""
-    from worker.reading import RefusedFile
+    from worker.intake.reading import RefusedFile
 
     try:
         out = parse_to_contract(file)
@@ -94,8 +94,8 @@ def parse(
         err.print(f"[red]refused:[/red] {exc.reason}")
         raise typer.Exit(2) from exc
     if explain:
-        from worker.parsing import parse_issue
-        from worker.reading import read_document
+        from worker.intake.reading import read_document
+        from worker.parsing.parser import parse_issue
 
         decoded = read_document(file.read_bytes(), file.name)
         parsed = parse_issue(decoded.text, file_name=file.name, headline_hints=decoded.headline_hints)
@@ -123,8 +123,8 @@ def parse(
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic)."""
-    from worker.db import migrate as run
-    from worker.settings import get_settings
+    from worker.core.db import migrate as run
+    from worker.core.settings import get_settings
 
     run()
     console.print(f"database ready: {_safe_url(get_settings().db_url)}")
@@ -141,7 +141,7 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
     """Copy files into the inbox (atomically) and ask the inbox worker to scan now."""
     import shutil
 
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -156,7 +156,7 @@ def ingest(files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, 
 
 def _send(name: str, *args) -> bool:
     """Send a task; False (and a warning) when the broker is unreachable."""
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     try:
         celery_app.send_task(name, args=list(args))
@@ -169,9 +169,9 @@ def _send(name: str, *args) -> bool:
 def _requeue(ids: list[int]) -> None:
     """Reset Issues to pending and queue their processing. When the broker is down nothing is
     lost (they stay pending in the database) but the command exits 1 and says when they will run."""
-    from worker.db import session_scope
+    from worker.core.db import session_scope
+    from worker.core.settings import get_settings
     from worker.pipeline import reset_for_rerun
-    from worker.settings import get_settings
 
     with session_scope() as session:
         reset_for_rerun(session, ids)
@@ -191,8 +191,8 @@ def retry(
     """Re-run processing of a failed Issue (or all failed ones) on its stored bytes."""
     from sqlmodel import select
 
-    from worker.db import session_scope
-    from worker.models import Issue
+    from worker.core.db import session_scope
+    from worker.core.models import Issue
 
     with session_scope() as session:
         if all_failed:
@@ -220,8 +220,8 @@ def reprocess(
     """Re-parse stored Issues (after a parser upgrade): --all, or --since an issue date."""
     from sqlmodel import select
 
-    from worker.db import session_scope
-    from worker.models import Issue
+    from worker.core.db import session_scope
+    from worker.core.models import Issue
 
     since_d = _parse_date(since)
     if not all_ and since_d is None:
@@ -247,12 +247,12 @@ def report(
     — to the kind's recipients (exit code 1 when nothing was sent; the .docx stays in outbox/)."""
     from sqlmodel import select
 
-    from worker.briefing import make_briefing
-    from worker.db import session_scope
-    from worker.models import Briefing
-    from worker.periods import period_containing
+    from worker.briefing.build import make_briefing
+    from worker.briefing.periods import period_containing
+    from worker.core.db import session_scope
+    from worker.core.models import Briefing
+    from worker.core.settings import get_settings
     from worker.pipeline import unfinished_issues
-    from worker.settings import get_settings
 
     _check_kind(kind)
     day = _parse_date(on) or date.today()
@@ -282,9 +282,9 @@ def report(
 
 def _email_briefing(kind: str, briefing_id: int, status: str, version: int) -> None:
     """E-mail one briefing for ``report --send``; typer.Exit(1) whenever nothing was sent."""
-    from worker.briefing import load_briefing_config, recipients_for
-    from worker.delivery import deliver
-    from worker.settings import get_settings
+    from worker.briefing.config import load_briefing_config, recipients_for
+    from worker.briefing.delivery import deliver
+    from worker.core.settings import get_settings
 
     reason = None
     if status != "made":
@@ -307,7 +307,7 @@ def _email_briefing(kind: str, briefing_id: int, status: str, version: int) -> N
 @app.command()
 def watch() -> None:
     """Watch the inbox and trigger a scan as soon as files appear (beat's scan is the safety net)."""
-    from worker.watch import watch_inbox
+    from worker.intake.watch import watch_inbox
 
     watch_inbox()
 
@@ -320,7 +320,7 @@ def worker(
     hostname: str | None = typer.Option(None, "--hostname", "-n", help="node name, e.g. ingest@%h"),
 ) -> None:
     """Start a Celery worker for the given queues."""
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     argv = ["worker", "-Q", queues, "-c", str(concurrency), "-l", loglevel, "-E"]
     if hostname:
@@ -331,7 +331,7 @@ def worker(
 @app.command()
 def beat(loglevel: str = typer.Option("INFO", "--loglevel", "-l")) -> None:
     """Start Celery beat (one per installation; RedBeat's lock stops a second one)."""
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     celery_app.start(["beat", "-l", loglevel])
 
@@ -339,7 +339,7 @@ def beat(loglevel: str = typer.Option("INFO", "--loglevel", "-l")) -> None:
 @app.command()
 def run(concurrency: int = typer.Option(2, "--concurrency", "-c", help="processing worker processes")) -> None:
     """Run everything on one machine: inbox worker, processing worker, beat and watcher."""
-    from worker.supervise import run_all
+    from worker.ops.supervise import run_all
 
     raise typer.Exit(run_all(concurrency))
 
@@ -347,7 +347,7 @@ def run(concurrency: int = typer.Option(2, "--concurrency", "-c", help="processi
 @app.command()
 def status(limit: int = typer.Option(10, help="rows per table")) -> None:
     """Receipts, issues, failures, briefings, task history, queues and liveness."""
-    from worker.status import show_status
+    from worker.ops.status import show_status
 
     show_status(console, limit)
 
@@ -355,7 +355,7 @@ def status(limit: int = typer.Option(10, help="rows per table")) -> None:
 @app.command()
 def health() -> None:
     """Exit 0 when the database, the broker and at least one worker answer; else 1."""
-    from worker.status import check_health
+    from worker.ops.status import check_health
 
     problems = check_health()
     for p in problems:
@@ -372,7 +372,7 @@ def demo(
                                         "instead of BRIEFING_VAR_DIR"),
 ) -> None:
     """Run the whole pipeline on the bundled sample issue and print the briefing's path."""
-    from worker.demo import run_demo
+    from worker.ops.demo import run_demo
 
     raise typer.Exit(run_demo(console, broker, workdir))
 
@@ -385,9 +385,9 @@ def articles(
     """List stored articles (id, issue, page, title, topic) — the ids `briefing relabel` takes."""
     from sqlmodel import select
 
-    from worker.classify import get_taxonomy
-    from worker.db import session_scope
-    from worker.models import Article
+    from worker.core.db import session_scope
+    from worker.core.models import Article
+    from worker.enrich.classify import get_taxonomy
 
     labels = get_taxonomy().labels
     with session_scope() as session:
@@ -409,12 +409,12 @@ def relabel(
     who: str = typer.Option(os.environ.get("USER", "operator"), help="who corrects"),
 ) -> None:
     """Record a person's topic correction (or confirmation) for an article."""
-    from worker.classify import get_taxonomy
+    from worker.enrich.classify import get_taxonomy
 
     by_label = {label: key for key, label in get_taxonomy().labels.items()}
     category = by_label.get(category, category)
-    from worker.db import session_scope
-    from worker.learning import record_correction
+    from worker.core.db import session_scope
+    from worker.enrich.learning import record_correction
 
     try:
         with session_scope() as session:
@@ -428,8 +428,8 @@ def relabel(
 @app.command()
 def reclassify(since: str | None = typer.Option(None, help="only issues dated on/after YYYY-MM-DD")) -> None:
     """Re-run topic classification over stored articles (confirmed ones are kept)."""
-    from worker.db import session_scope
-    from worker.learning import reclassify as run
+    from worker.core.db import session_scope
+    from worker.enrich.learning import reclassify as run
 
     with session_scope() as session:
         n = run(session, _parse_date(since))
@@ -442,7 +442,7 @@ def evaluate(
     samples_dir: Path = typer.Option(PROJECT_ROOT / "samples", exists=True, file_okay=False),
 ) -> None:
     """Per-category precision and recall of the topic classifier on the gold files."""
-    from worker.learning import evaluate_on_gold
+    from worker.ops.evaluate import evaluate_on_gold
 
     report_ = evaluate_on_gold(gold_dir, samples_dir)
     console.print(report_)
@@ -457,7 +457,7 @@ def main() -> None:
     try:
         app()
     except (OperationalError, ProgrammingError) as exc:
-        from worker.db import schema_problem
+        from worker.core.db import schema_problem
 
         err.print(f"[red]{schema_problem() or f'database error: {type(exc.orig).__name__}: {exc.orig}'}[/red]",
                   markup=True, highlight=False)

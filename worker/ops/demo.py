@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from worker.settings import PROJECT_ROOT
+from worker.core.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "samples" / "000_251c0b359e5127ab.txt"
 
@@ -33,7 +33,7 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
     if workdir is not None:
         shutil.rmtree(workdir, ignore_errors=True)
         os.environ["BRIEFING_VAR_DIR"] = str(workdir.resolve())
-    from worker.settings import get_settings
+    from worker.core.settings import get_settings
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -41,9 +41,9 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
     from celery.contrib.testing.worker import start_worker
     from sqlmodel import select
 
-    from worker.app import celery_app
-    from worker.db import migrate, session_scope
-    from worker.models import Article, Briefing, Issue, Receipt, TaskEvent
+    from worker.core.app import celery_app
+    from worker.core.db import migrate, session_scope
+    from worker.core.models import Article, Briefing, Issue, Receipt, TaskEvent
 
     migrate()
     console.print(f"working folder: {settings.var_dir}   broker: {broker}")
@@ -107,7 +107,7 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
     except TimeoutError as exc:
         console.print(f"[red]{exc}[/red]; `briefing status` shows what the worker did")
         return 1
-    from worker.classify import get_taxonomy
+    from worker.enrich.classify import get_taxonomy
 
     labels = get_taxonomy().labels
     table = Table(title=f"Issue {issue.id}: {issue.file_name} ({issue.issue_date}, {issue.encoding})")

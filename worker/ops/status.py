@@ -12,9 +12,9 @@ from rich.text import Text
 from sqlalchemy import func
 from sqlmodel import select
 
-from worker.app import QUEUES, redis_client
-from worker.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, utcnow
-from worker.settings import get_settings
+from worker.core.app import QUEUES, redis_client
+from worker.core.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, utcnow
+from worker.core.settings import get_settings
 
 BEAT_LOCK_KEY = "redbeat::lock"
 
@@ -41,7 +41,7 @@ def queue_lengths() -> dict[str, int] | None:
 
 def workers_alive(timeout: float = 1.5) -> list[str] | None:
     """Names of workers answering a ping (None when the broker is unreachable)."""
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     url = get_settings().broker_url
     if url.startswith(("redis://", "rediss://")):  # fail fast: kombu would retry for many seconds
@@ -84,7 +84,7 @@ def shown(value: str | None, style: str = "") -> Text:
 
 def show_status(console: Console, limit: int = 10) -> None:
     """Print receipts, issues (failures with reasons), briefings, task history, queues, liveness."""
-    from worker.db import session_scope
+    from worker.core.db import session_scope
 
     try:
         with session_scope() as s:
@@ -152,13 +152,13 @@ def _show_broker_side(console: Console) -> None:
 
 def check_health() -> list[str]:
     """Problems found (empty list: healthy): database, broker, at least one worker."""
-    from worker.db import schema_problem
+    from worker.core.db import schema_problem
 
     problems = []
     db = schema_problem()
     if db:
         problems.append(db)
-    from worker.app import celery_app
+    from worker.core.app import celery_app
 
     try:
         with celery_app.connection_for_write() as conn:

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 def commands(concurrency: int) -> dict[str, list[str]]:
     """The child processes: name → argv. The inbox worker runs one process so only one scan
     touches the folders at a time."""
-    cli = [sys.executable, "-m", "worker.cli"]
+    cli = [sys.executable, "-m", "worker.ops.cli"]
     return {
         "inbox-worker": [*cli, "worker", "-Q", "inbox", "-c", "1", "--hostname", "inbox@%h"],
         "worker": [*cli, "worker", "-Q", "ingest,reports", "-c", str(concurrency),
@@ -29,8 +29,8 @@ def run_all(concurrency: int = 2, max_backoff: float = 30.0) -> int:
     (beat exits when Redis goes away, a worker may be OOM-killed) is started again after a pause
     that doubles up to ``max_backoff`` seconds (reset once it has stayed up for a minute), like
     compose's ``restart: unless-stopped``. Returns 0 after a signal."""
-    from worker.db import migrate
-    from worker.logs import configure_logging
+    from worker.core.db import migrate
+    from worker.core.logs import configure_logging
 
     configure_logging()
     migrate()

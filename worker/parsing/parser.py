@@ -35,6 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from worker.intake.reading import date_from_file_name
+
 # Debris kinds: the only places a non-article line may go (issue #3 "Nothing lost").
 DEBRIS_KINDS = (
     "masthead",
@@ -253,7 +255,6 @@ _PHOTO_CREDIT_END = re.compile(r"摄(?:影)?\s*[）)]?$")
 _INTERVIEW_Q = re.compile(r"^(?:记者|本报记者|问|主持人|Q)\s*[：:]")
 _INTERVIEW_A = re.compile(r"^(?:答|A)\s*[：:]")
 _END_MARK = re.compile(r"^[（(]\s*(?:完|全文完|待续|续完)\s*[）)]$")
-_FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _MD = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})日")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 _LEAD_TIME = re.compile(
@@ -1131,15 +1132,6 @@ def _resume(b: _Builder, from_page: int | None) -> None:
         art.continued_pages.append(b.page)
 
 
-def date_from_file_name(name: str) -> date | None:
-    """Issue date carried by a file name: ``2024-12-24``, ``2024_12_24``, ``2024.12.24`` or
-    ``20241224`` (the first valid one; years 1900–2099). None when there is none."""
-    for m in _FILE_DATE.finditer(name):
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            continue
-    return None
 
 
 def _finish(issue: ParsedIssue, text: str, file_name: str | None) -> None:

@@ -1,0 +1,54 @@
+"""The briefing's own configuration, ``config/briefing.yaml``: read here once for both the
+briefing builder and delivery (so neither imports the other for it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "masthead": {"title": "工会信息简报", "issuing_unit": "浙江省总工会办公室", "internal_mark": True,
+                 "internal_mark_text": "内部资料 注意保存"},
+    "closing": {"bao": [], "song": [], "fa": [], "copies": None},
+    "email": {"daily": [], "weekly": [], "monthly": []},
+    "empty_period": "short",
+    "pdf": True,
+    "charts": True,
+    "chart_font": None,
+    "key_figures": 10,
+    "figures_per_article": 4,
+}
+
+
+def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
+    """``config/briefing.yaml`` merged over :data:`DEFAULT_CONFIG` (one level deep).
+
+    Raises ``ValueError`` if ``empty_period`` is not ``short`` or ``skip``.
+    """
+    if config_dir is None:
+        from worker.core.settings import get_settings
+
+        config_dir = get_settings().config_dir
+    path = Path(config_dir) / "briefing.yaml"
+    raw: dict[str, Any] = {}
+    if path.is_file():
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cfg: dict[str, Any] = {}
+    for key, default in DEFAULT_CONFIG.items():
+        val = raw.get(key, default)
+        if isinstance(default, dict):
+            val = {**default, **(val or {})}
+        cfg[key] = val
+    if cfg["empty_period"] not in ("short", "skip"):
+        raise ValueError(f"briefing.yaml: empty_period must be short or skip, not {cfg['empty_period']!r}")
+    return cfg
+
+
+def recipients_for(kind: str, config: dict[str, Any]) -> list[str]:
+    """E-mail recipients of a briefing kind from the config (``email: {kind: [addr…]}``)."""
+    value = (config.get("email") or {}).get(kind) or []
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    return [str(v).strip() for v in value if str(v).strip()]

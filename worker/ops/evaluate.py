@@ -1,0 +1,161 @@
+"""Evaluate the whole pipeline on the hand-made gold files: per-topic precision and recall, place
+and figure recall (``briefing evaluate``). It lives in ops because it runs the pipeline."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from worker.enrich.classify import get_taxonomy
+
+
+@dataclass
+class CategoryStats:
+    """Counts for one category: ``tp`` (predicted and accepted), ``fp`` (predicted, not accepted),
+    ``fn`` (the reference category, not predicted or article not found)."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+@dataclass
+class GoldReport:
+    """Result of :func:`evaluate_on_gold`: per-category stats, overall accuracy over reference
+    articles, place and figure recall (as the scorer counts them) and per-file notes."""
+
+    categories: dict[str, CategoryStats] = field(default_factory=dict)
+    articles: int = 0
+    found: int = 0
+    correct: int = 0
+    places: tuple[int, int] = (0, 0)
+    figures: tuple[int, int] = (0, 0)
+    notes: list[str] = field(default_factory=list)
+    mistakes: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.articles if self.articles else 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"articles": self.articles, "found": self.found, "correct": self.correct,
+                "accuracy": round(self.accuracy, 4),
+                "categories": {k: {"tp": v.tp, "fp": v.fp, "fn": v.fn, "precision": v.precision,
+                                   "recall": v.recall} for k, v in self.categories.items()},
+                "places": {"ok": self.places[0], "total": self.places[1]},
+                "figures": {"ok": self.figures[0], "total": self.figures[1]},
+                "notes": self.notes, "mistakes": self.mistakes}
+
+    def __str__(self) -> str:
+        def pct(x: float | None) -> str:
+            return "   -  " if x is None else f"{x:6.3f}"
+
+        lines = [f"{'category':22s} {'prec':>6s} {'recall':>6s}   tp  fp  fn"]
+        for k, v in self.categories.items():
+            lines.append(f"{k:22s} {pct(v.precision)} {pct(v.recall)} {v.tp:4d}{v.fp:4d}{v.fn:4d}")
+        lines.append(f"category accuracy {self.correct}/{self.articles} = {self.accuracy:.3f} "
+                     f"({self.found} of {self.articles} reference articles found)")
+        lines.append(f"places  {self.places[0]}/{self.places[1]}   figures {self.figures[0]}/{self.figures[1]}")
+        lines += [f"  ✗ {m}" for m in self.mistakes]
+        lines += [f"  ! {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __rich__(self) -> str:
+        return str(self)
+
+
+_QUALIFIER = re.compile(r"^(累计|共计|合计|总计|超过|超|近|约|逾|共|达|计)+")
+
+
+def _norm(s: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s or "")))
+
+
+def evaluate_on_gold(gold_dir: Path, samples_dir: Path) -> GoldReport:
+    """Decode, parse and enrich every ``samples_dir/<file>`` named by a ``gold_dir/*.json`` reference
+    and compare: per-category precision and recall of the primary category (a prediction listed in
+    the reference's ``also_ok`` counts as correct), plus place and figure recall with the scorer's
+    matching rules. Reference articles are paired with parsed ones by body start, then headline
+    (as ``score_parse.py`` does). A sample that cannot be read or parsed is noted and its reference
+    articles count as not found. Raises FileNotFoundError when ``gold_dir`` has no ``*.json``."""
+    from worker.pipeline import analyse
+
+    gold_files = sorted(Path(gold_dir).glob("*.json"))
+    if not gold_files:
+        raise FileNotFoundError(f"no gold files in {gold_dir}")
+    tax = get_taxonomy()
+    report = GoldReport(categories={k: CategoryStats() for k in tax.keys})
+    places_ok = places_n = figs_ok = figs_n = 0
+    for gf in gold_files:
+        gold = json.loads(gf.read_text(encoding="utf-8"))
+        sample = Path(samples_dir) / gold.get("file", gf.with_suffix(".txt").name)
+        got: list[tuple[Any, Any]] = []
+        try:
+            result = analyse(sample.read_bytes(), sample.name)
+            got = list(zip(result["parsed"].articles, result["enrichments"], strict=True))
+        except Exception as exc:  # noqa: BLE001 - a broken sample must not hide the other files' results
+            report.notes.append(f"{sample.name}: {type(exc).__name__}: {exc}")
+        used: set[int] = set()
+        for g in gold["articles"]:
+            report.articles += 1
+            hit = _match(g, got, used)
+            accepted = [g["category"], *g.get("also_ok", [])]
+            gold_cat = g["category"]
+            report.categories.setdefault(gold_cat, CategoryStats())
+            places_n += len(g.get("places", []))
+            figs_n += len(g.get("figures", []))
+            if hit is None:
+                report.categories[gold_cat].fn += 1
+                report.mistakes.append(f"{sample.name}: not found: {g.get('headline_text') or g['body_starts']}")
+                continue
+            used.add(hit)
+            report.found += 1
+            art, enr = got[hit]
+            pred = enr.category
+            report.categories.setdefault(pred, CategoryStats())
+            if pred in accepted:
+                report.correct += 1
+                report.categories[pred].tp += 1
+            else:
+                report.categories[pred].fp += 1
+                report.categories[gold_cat].fn += 1
+                report.mistakes.append(f"{sample.name}: {art.title or g['body_starts']}: {pred} (expected "
+                                       f"{' / '.join(accepted)})")
+            got_places = [_norm(p) for p in enr.places]
+            for p in g.get("places", []):
+                gp = _norm(p)
+                places_ok += any(x == gp or (len(x) == len(gp) + 1 and x.startswith(gp) and x[-1] in "市县区省")
+                                 for x in got_places)
+            got_figs = [_QUALIFIER.sub("", _norm(f.text)) for f in enr.figures]
+            for f in g.get("figures", []):
+                figs_ok += _QUALIFIER.sub("", _norm(f)) in got_figs
+    report.places = (places_ok, places_n)
+    report.figures = (figs_ok, figs_n)
+    return report
+
+
+def _match(g: dict, got: list[tuple[Any, Any]], used: set[int]) -> int | None:
+    start = _norm(g["body_starts"])
+    for i, (art, _) in enumerate(got):
+        if i not in used and art.paragraphs and _norm(art.paragraphs[0]).startswith(start):
+            return i
+    if g.get("headline_text"):
+        want = re.sub(r"[—―–-]", "", _norm(g["headline_text"]))
+        for i, (art, _) in enumerate(got):
+            head = re.sub(r"[—―–-]", "", _norm("".join(x or "" for x in (art.kicker, art.title, art.subtitle))))
+            if i not in used and head == want:
+                return i
+    return None
