@@ -290,7 +290,8 @@ def replace_articles(session: Session, issue_id: int, rows: list[dict]) -> None:
         session.execute(insert(Article.__table__), inserts)
     if any(i is not None for i in plan.values()):
         id_of_seq = dict(session.execute(select(Article.seq, Article.id).where(Article.issue_id == issue_id)).all())
-        session.execute(update(Correction).where(Correction.id == bindparam("cid")).values(article_id=bindparam("aid")),
+        corr = Correction.__table__
+        session.execute(update(corr).where(corr.c.id == bindparam("cid")).values(article_id=bindparam("aid")),
                         [{"cid": cid, "aid": id_of_seq[rows[i]["seq"]]} for cid, i in plan.items() if i is not None])
 
 

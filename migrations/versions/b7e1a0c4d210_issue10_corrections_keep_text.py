@@ -34,12 +34,14 @@ def _fk_name(table: str, column: str) -> str:
 
 def upgrade() -> None:
     article_fk = _fk_name("correction", "article_id")
-    with op.batch_alter_table('issue', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('text_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('duplicate_of', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_issue_text_sha256'), ['text_sha256'], unique=True)
-        batch_op.create_foreign_key('fk_issue_duplicate_of_issue', 'issue', ['duplicate_of'], ['id'],
-                                    ondelete='SET NULL')
+    # plain ALTERs: rebuilding `issue` on SQLite would fail on the tables that point to it
+    op.add_column('issue', sa.Column('text_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    if op.get_bind().dialect.name == 'sqlite':  # SQLite adds a column with its REFERENCES, no constraint ALTER
+        op.execute('ALTER TABLE issue ADD COLUMN duplicate_of INTEGER REFERENCES issue (id)')
+    else:
+        op.add_column('issue', sa.Column('duplicate_of', sa.Integer(),
+                                         sa.ForeignKey('issue.id'), nullable=True))
+    op.create_index(op.f('ix_issue_text_sha256'), 'issue', ['text_sha256'], unique=True)
 
     with op.batch_alter_table('correction', schema=None, naming_convention=NAMING) as batch_op:
         batch_op.add_column(sa.Column('issue_id', sa.Integer(), nullable=True))
@@ -87,6 +89,8 @@ def _fill_corrections() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('PRAGMA foreign_keys=OFF')
     # A correction without an article cannot exist in the old schema: those are dropped.
     op.execute("DELETE FROM correction WHERE article_id IS NULL")
     with op.batch_alter_table('correction', schema=None) as batch_op:
@@ -101,8 +105,14 @@ def downgrade() -> None:
         batch_op.drop_column('lead_key')
         batch_op.drop_column('headline_key')
         batch_op.drop_column('issue_id')
-    with op.batch_alter_table('issue', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_issue_duplicate_of_issue', type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_issue_text_sha256'))
-        batch_op.drop_column('duplicate_of')
-        batch_op.drop_column('text_sha256')
+    op.drop_index(op.f('ix_issue_text_sha256'), table_name='issue')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite cannot drop a REFERENCES column in place; `issue` is rebuilt (foreign keys off
+        # meanwhile, set before the first write of this migration)
+        with op.batch_alter_table('issue', schema=None, recreate='always') as batch_op:
+            batch_op.drop_column('duplicate_of')
+            batch_op.drop_column('text_sha256')
+        return
+    op.drop_constraint(_fk_name('issue', 'duplicate_of'), 'issue', type_='foreignkey')
+    op.drop_column('issue', 'duplicate_of')
+    op.drop_column('issue', 'text_sha256')

@@ -68,7 +68,7 @@ class Issue(SQLModel, table=True):
     # sha256 of the normalised decoded text (reading.text_sha256), held by the one Issue whose
     # articles stand for that text; unique, so two copies processed at once cannot both keep theirs
     text_sha256: str | None = Field(default=None, unique=True, index=True)
-    duplicate_of: int | None = Field(default=None, foreign_key="issue.id", ondelete="SET NULL")
+    duplicate_of: int | None = Field(default=None, foreign_key="issue.id")
 
 
 class Article(SQLModel, table=True):
