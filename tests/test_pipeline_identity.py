@@ -358,3 +358,40 @@ def test_match_articles_passes():
     assert identity.find_article(None, None, [k(1, None, None)]) is None
     assert identity.headline_key("引题", "主题", None) == identity.headline_key(None, "引题 主题！", "")
     assert identity.lead_key(["", "——", "第一段，内容。"]) == identity.lead_key(["第一段内容"])
+
+
+def test_two_copies_stored_at_the_same_moment_keep_one(db):
+    """The check for an earlier copy and the write are not one step: the unique text hash settles
+    the race — the copy whose write waited on the other's ends duplicate instead of failing."""
+    import threading
+
+    from conftest import wait_for
+
+    from worker.intake.reading import text_sha256
+
+    first = ingest(db, SAMPLE.name, SAMPLE.read_bytes())
+    copy = ingest(db, "copy.txt", recoded(SAMPLE_TEXT))
+    result = pipeline.analyse(SAMPLE.read_bytes(), SAMPLE.name)
+    text_hash = text_sha256(result["decoded"].text)
+    assert text_hash == text_sha256(pipeline.analyse(recoded(SAMPLE_TEXT), "copy.txt")["decoded"].text)
+    for issue_id in (first, copy):
+        with session_scope() as s:
+            assert pipeline.start_attempt(s, issue_id, f"t{issue_id}", db) is None
+    outcomes = {}
+    with session_scope() as s:  # the first copy's store step, not yet committed
+        rows = pipeline.article_rows(first, result["parsed"], result["enrichments"])
+        outcomes[first] = pipeline._store(s, first, f"t{first}", rows, {}, text_hash)
+        worker = threading.Thread(target=lambda: outcomes.setdefault(copy, pipeline.store_result(
+            session_scope, copy, f"t{copy}", pipeline.article_rows(copy, result["parsed"], result["enrichments"]),
+            {}, text_hash, db)))
+        worker.start()
+        if is_sqlite(db):
+            time.sleep(0.5)  # (only lets the copy reach its write; nothing is asserted on time)
+        else:
+            with psycopg.connect(db.db_url) as conn:
+                wait_for(lambda: conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0])
+    worker.join(60)
+    assert outcomes[first].status == "processed"
+    reason = f"same text as issue {first} (file {SAMPLE.name})"
+    assert (outcomes[copy].status, outcomes[copy].detail) == ("duplicate", reason)
+    assert articles_of(copy) == [] and len(articles_of(first)) == 7

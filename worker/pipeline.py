@@ -267,11 +267,11 @@ def replace_articles(session: Session, issue_id: int, rows: list[dict]) -> None:
                                          Correction.lead_key, Correction.new_category)
                                   .where(Correction.issue_id == issue_id).order_by(Correction.id)).all()
     new_keys = [identity.keys_of(r) for r in rows]
-    plan = learning.plan_reattachment(corrections, new_keys, {o.id: o.seq for o in old})
+    pairs = identity.match_articles([identity.keys_of(o) for o in old], new_keys) if old else {}
+    plan = learning.plan_reattachment(corrections, new_keys, {old[j].id: new_keys[i].seq for i, j in pairs.items()})
     for c in corrections:  # oldest first: the newest correction of an article decides its topic
         if plan[c.id] is not None:
             learning.apply_topic(rows[plan[c.id]], c.new_category)
-    pairs = identity.match_articles([identity.keys_of(o) for o in old], new_keys) if old else {}
     if corrections:
         session.execute(update(Correction).where(Correction.issue_id == issue_id).values(article_id=None))
     kept = {old[j].id for j in pairs.values()}

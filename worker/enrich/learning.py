@@ -79,8 +79,8 @@ def plan_reattachment(corrections: list[Correction], new: list[identity.Keys],
                       seq_of: dict[int, int]) -> dict[int, int | None]:
     """Where each correction of a re-parsed issue goes: ``{correction id: index in new | None}``
     (None: no article matches, the correction stays unattached). ``new``: keys of the re-parsed
-    articles; ``seq_of``: stored article id → its seq before the re-parse (prefers the article the
-    correction was on when two match equally). Rule: ``identity.find_article``."""
+    articles; ``seq_of``: stored article id → seq of the re-parsed article that keeps that id (so a
+    correction prefers the article it was on when two match equally). Rule: ``identity.find_article``."""
     return {c.id: identity.find_article(c.headline_key, c.lead_key, new, seq_of.get(c.article_id))
             for c in corrections}
 
