@@ -3,7 +3,8 @@
 Plain functions; the Celery task in ``tasks/ingest.py`` is a thin wrapper. Exactly-once rests on the
 database, not the broker: an attempt first takes the Issue with a compare-and-set on its status, so a
 duplicate message (re-queued by reconcile, or redelivered after a crash) finds nothing to do, and the
-articles are replaced in the same transaction that marks the Issue processed.
+articles are replaced in the same transaction that marks the Issue processed — keeping the ids of
+articles the parse produces again and re-attaching people's topic corrections (issue 10).
 """
 
 from __future__ import annotations
@@ -123,7 +124,9 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
 
     Idempotent: a processed Issue is left alone; running it again (``briefing reprocess``) first
     resets it to pending. A bad file marks the Issue failed with the reason (``briefing status``
-    shows it, ``briefing retry`` re-runs it); it never raises for bad content.
+    shows it, ``briefing retry`` re-runs it); it never raises for bad content. A file whose decoded
+    text another Issue holds ends ``duplicate`` with no articles; database errors while storing are
+    handled by :func:`store_result`.
     """
     from worker.core.db import session_scope
     from worker.intake.reading import RefusedFile
