@@ -23,6 +23,9 @@ def _warm_up_ingest(sender=None, **_) -> None:
         logging.getLogger(__name__).info("ingest worker warmed up in %.0f ms", (time.perf_counter() - began) * 1000)
 
 
+STORE_RETRY_SECONDS = 30
+
+
 @celery_app.task(name="briefing.process_issue", bind=True)
 def process_issue(self, issue_id: int) -> dict:
     """Decode, parse, enrich and store one Issue (exactly once; see ``worker.pipeline``)."""
@@ -32,6 +35,10 @@ def process_issue(self, issue_id: int) -> dict:
     if outcome.status == "failed" or outcome.detail.startswith("gave up"):
         # the inbox worker (which owns the folders) puts a copy with the reason into failed/
         self.app.send_task("briefing.sync_failed")
+    elif outcome.status == "retry":
+        # a database error in the store step: the Issue is pending again; try once the database
+        # may be back (if this message is lost, reconcile queues the pending Issue)
+        process_issue.apply_async((issue_id,), countdown=STORE_RETRY_SECONDS)
     return {"issue": issue_id, "status": outcome.status, "detail": outcome.detail,
             "articles": outcome.articles}
 

@@ -3,7 +3,8 @@
 Plain functions; the Celery task in ``tasks/ingest.py`` is a thin wrapper. Exactly-once rests on the
 database, not the broker: an attempt first takes the Issue with a compare-and-set on its status, so a
 duplicate message (re-queued by reconcile, or redelivered after a crash) finds nothing to do, and the
-articles are replaced in the same transaction that marks the Issue processed.
+articles are replaced in the same transaction that marks the Issue processed — keeping the ids of
+articles the parse produces again and re-attaching people's topic corrections (issue 10).
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from worker.core.models import Article, Issue, utcnow
+from worker.core.models import Article, Correction, Issue, utcnow
 from worker.core.settings import Settings, get_settings, pause_for_test
+from worker.enrich import identity, learning
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Outcome:
-    """Result of one ``process_issue`` call: ``status`` is processed | failed | skipped."""
+    """Result of one ``process_issue`` call: ``status`` is processed | duplicate | failed | skipped,
+    or retry (the store step met an operational database error; the Issue is pending again)."""
 
     issue_id: int
     status: str
@@ -99,9 +103,11 @@ def start_attempt(session: Session, issue_id: int, task_id: str | None, settings
     if result.rowcount == 1:
         issue = session.get(Issue, issue_id)
         if issue.attempts > settings.max_attempts:
+            last = f"; last error: {issue.error}" if issue.error else ""
             issue.status = "failed"
             issue.error = (f"gave up after {issue.attempts - 1} attempts that did not finish "
-                           "(the worker died or timed out each time)")
+                           f"(the worker died or timed out each time{last})")
+            issue.text_sha256 = None
             session.add(issue)
             session.commit()
             return issue.error
@@ -118,7 +124,9 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
 
     Idempotent: a processed Issue is left alone; running it again (``briefing reprocess``) first
     resets it to pending. A bad file marks the Issue failed with the reason (``briefing status``
-    shows it, ``briefing retry`` re-runs it); it never raises for bad content.
+    shows it, ``briefing retry`` re-runs it); it never raises for bad content. A file whose decoded
+    text another Issue holds ends ``duplicate`` with no articles; database errors while storing are
+    handled by :func:`store_result`.
     """
     from worker.core.db import session_scope
     from worker.intake.reading import RefusedFile
@@ -150,34 +158,165 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
     decoded, parsed = result["decoded"], result["parsed"]
     rows = article_rows(issue_id, parsed, result["enrichments"])
     from worker.intake.inbox import received_local_date
+    from worker.intake.reading import text_sha256
 
     if parsed.issue_date_source == "masthead" or file_date is None:
         issue_date = parsed.issue_date or received_local_date(settings, received_at)
         date_source = parsed.issue_date_source if parsed.issue_date else "received"
     else:
         issue_date, date_source = file_date, "file_name"
+    values = dict(encoding=decoded.encoding, encoding_confidence=decoded.confidence,
+                  warnings=list(decoded.warnings), issue_date=issue_date, issue_date_source=date_source,
+                  masthead=parsed.masthead, processed_at=utcnow())
+    outcome = store_result(session_factory, issue_id, task_id, rows, values, text_sha256(decoded.text),
+                           settings)
+    log.info("issue %s %s: %d articles in %.0f ms", issue_id, outcome.status, outcome.articles,
+             (time.perf_counter() - began) * 1000)
+    return outcome
+
+
+# Errors that say nothing about the issue (the database went away, a serialization failure, a lock
+# timeout): the attempt is counted and the issue is tried again, as after a crash. Every other error
+# in the store step (integrity, data, a bug) would recur: the issue fails at once with the reason.
+OPERATIONAL_ERRORS = (OperationalError, InterfaceError)
+
+
+def store_result(session_factory, issue_id: int, task_id: str, rows: list[dict], values: dict,
+                 text_hash: str, settings: Settings) -> Outcome:
+    """The store step of ``process_issue``: end the attempt ``processed`` with ``rows`` (article
+    columns, ``article_rows``) and ``values`` (Issue columns), or ``duplicate`` when another issue
+    holds ``text_hash``. Never raises for a database error and never leaves the Issue in
+    ``processing`` while the database answers: an operational error (``OPERATIONAL_ERRORS``) puts it
+    back to ``pending`` with the reason (status ``retry``; ``start_attempt`` counts and caps the
+    attempts), any other error marks it ``failed`` with the reason."""
+    for attempt in (1, 2):
+        try:
+            with session_factory() as session:
+                return _store(session, issue_id, task_id, rows, values, text_hash)
+        except IntegrityError as exc:
+            # a copy with the same text stored at the same moment: the next try finds it and ends duplicate
+            if attempt == 1 and _text_holder(session_factory, issue_id, text_hash) is not None:
+                continue
+            return _fail(session_factory, issue_id, task_id, f"could not store the articles: {_db_reason(exc)}")
+        except OPERATIONAL_ERRORS as exc:
+            return _retry_later(session_factory, issue_id, task_id, _db_reason(exc), settings)
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                return _retry_later(session_factory, issue_id, task_id, _db_reason(exc), settings)
+            return _fail(session_factory, issue_id, task_id, f"could not store the articles: {_db_reason(exc)}")
+        except Exception as exc:
+            log.exception("issue %s: storing failed", issue_id)
+            reason = f"could not store the articles: {type(exc).__name__}: {exc}"
+            return _fail(session_factory, issue_id, task_id, reason)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _db_reason(exc: DBAPIError) -> str:
+    """``IntegrityError: FOREIGN KEY constraint failed`` — the driver's first line, no SQL or parameters."""
+    orig = exc.orig if exc.orig is not None else exc
+    first = (str(orig).strip().splitlines() or [""])[0][:300]
+    return f"{type(exc).__name__}: {first}"
+
+
+def _text_holder(session_factory, issue_id: int, text_hash: str) -> tuple[int, str] | None:
     with session_factory() as session:
-        # Compare-and-set first: it locks the Issue row, and only the attempt that still owns the
-        # Issue stores articles (one that was taken over as stale finds rowcount 0 and stops).
-        owned = session.execute(
-            update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
-            .values(status="processed", error=None, processed_at=utcnow(), article_count=len(rows),
-                    encoding=decoded.encoding, encoding_confidence=decoded.confidence,
-                    warnings=list(decoded.warnings), issue_date=issue_date, issue_date_source=date_source,
-                    masthead=parsed.masthead)
-        ).rowcount
-        if owned != 1:
-            session.rollback()
-            log.warning("issue %s: attempt %s was taken over by another one; its result is dropped",
-                        issue_id, task_id)
-            return Outcome(issue_id, "skipped", "taken over by another attempt")
-        session.execute(delete(Article).where(Article.issue_id == issue_id))
+        return _holder(session, issue_id, text_hash)
+
+
+def _holder(session: Session, issue_id: int, text_hash: str) -> tuple[int, str] | None:
+    """(id, file name) of the other Issue that holds ``text_hash``, or None."""
+    row = session.execute(select(Issue.id, Issue.file_name)
+                          .where(Issue.text_sha256 == text_hash, Issue.id != issue_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _store(session: Session, issue_id: int, task_id: str, rows: list[dict], values: dict,
+           text_hash: str) -> Outcome:
+    # Compare-and-set first: it locks the Issue row, and only the attempt that still owns the
+    # Issue stores articles (one that was taken over as stale finds rowcount 0 and stops).
+    mine = update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
+    holder = _holder(session, issue_id, text_hash)
+    if holder is not None:
+        reason = f"same text as issue {holder[0]} (file {holder[1]})"
+        owned = session.execute(mine.values(status="duplicate", duplicate_of=holder[0], error=reason,
+                                            article_count=0, text_sha256=None, **values)).rowcount
+        if owned == 1:
+            replace_articles(session, issue_id, [])
+            log.info("issue %s is a duplicate: %s", issue_id, reason)
+            return Outcome(issue_id, "duplicate", reason)
+    else:
+        owned = session.execute(mine.values(status="processed", error=None, duplicate_of=None,
+                                            article_count=len(rows), text_sha256=text_hash, **values)).rowcount
+        if owned == 1:
+            replace_articles(session, issue_id, rows)
+            return Outcome(issue_id, "processed", articles=len(rows))
+    session.rollback()
+    log.warning("issue %s: attempt %s was taken over by another one; its result is dropped", issue_id, task_id)
+    return Outcome(issue_id, "skipped", "taken over by another attempt")
+
+
+def replace_articles(session: Session, issue_id: int, rows: list[dict]) -> None:
+    """Make ``rows`` (``article_rows``) the Issue's articles, in the caller's transaction.
+
+    A stored article that the re-parse produces again keeps its id (``identity.match_articles``:
+    headline, then first paragraph, then position) and is updated in place; other rows are inserted
+    with new ids; stored articles not produced again are deleted. Every Correction of the issue is
+    re-attached to the article with its text (``learning.plan_reattachment``), which gets the newest
+    correction's topic, confirmed; a correction with no such article stays, unattached.
+    """
+    old = session.execute(select(Article.id, Article.seq, Article.kicker, Article.title, Article.subtitle,
+                                 Article.paragraphs).where(Article.issue_id == issue_id)).all()
+    corrections = session.execute(select(Correction.id, Correction.article_id, Correction.headline_key,
+                                         Correction.lead_key, Correction.new_category)
+                                  .where(Correction.issue_id == issue_id).order_by(Correction.id)).all()
+    new_keys = [identity.keys_of(r) for r in rows]
+    pairs = identity.match_articles([identity.keys_of(o) for o in old], new_keys) if old else {}
+    plan = learning.plan_reattachment(corrections, new_keys, {old[j].id: new_keys[i].seq for i, j in pairs.items()})
+    for c in corrections:  # oldest first: the newest correction of an article decides its topic
+        if plan[c.id] is not None:
+            learning.apply_topic(rows[plan[c.id]], c.new_category)
+    if corrections:
+        session.execute(update(Correction).where(Correction.issue_id == issue_id).values(article_id=None))
+    kept = {old[j].id for j in pairs.values()}
+    vanished = [o.id for o in old if o.id not in kept]
+    if vanished:
+        session.execute(delete(Article).where(Article.id.in_(vanished)))
+    if kept:  # out of the way of (issue_id, seq) while kept rows take their new seq one by one
+        session.execute(update(Article).where(Article.issue_id == issue_id).values(seq=-Article.seq - 1))
+        table = Article.__table__
+        session.execute(update(table).where(table.c.id == bindparam("old_id")),
+                        [{"old_id": old[j].id, **rows[i]} for i, j in pairs.items()])
+    inserts = [row for i, row in enumerate(rows) if i not in pairs]
+    if inserts:
         # One Core executemany INSERT without RETURNING: the ORM's add_all asks for every new id back
         # (measured: 16-18 ms an issue on PostgreSQL against 5 ms for this; bench/ backfill).
-        session.execute(insert(Article.__table__), rows)
-    log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
-             (time.perf_counter() - began) * 1000)
-    return Outcome(issue_id, "processed", articles=len(rows))
+        session.execute(insert(Article.__table__), inserts)
+    if any(i is not None for i in plan.values()):
+        id_of_seq = dict(session.execute(select(Article.seq, Article.id).where(Article.issue_id == issue_id)).all())
+        corr = Correction.__table__
+        session.execute(update(corr).where(corr.c.id == bindparam("cid")).values(article_id=bindparam("aid")),
+                        [{"cid": cid, "aid": id_of_seq[rows[i]["seq"]]} for cid, i in plan.items() if i is not None])
+
+
+def _retry_later(session_factory, issue_id: int, task_id: str, reason: str, settings: Settings) -> Outcome:
+    """An operational database error in the store step: back to ``pending`` with the reason while
+    attempts remain (the task queues it again; reconcile would too), else ``failed``. When even
+    this write fails the Issue stays ``processing`` and is taken over once stale, like a crash."""
+    with session_factory() as session:
+        attempts = session.execute(select(Issue.attempts).where(Issue.id == issue_id)).scalar_one()
+    if attempts >= settings.max_attempts:
+        return _fail(session_factory, issue_id, task_id,
+                     f"gave up after {attempts} attempts; the database kept failing: {reason}")
+    note = f"attempt {attempts} could not store the articles ({reason}); it is tried again"
+    with session_factory() as session:
+        owned = session.execute(
+            update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
+            .values(status="pending", error=note, task_id=None, started_at=None)
+        ).rowcount
+    if owned != 1:
+        return Outcome(issue_id, "skipped", "taken over by another attempt")
+    log.warning("issue %s: %s", issue_id, note)
+    return Outcome(issue_id, "retry", note)
 
 
 def _fail(session_factory, issue_id: int, task_id: str, reason: str) -> Outcome:
@@ -185,7 +324,7 @@ def _fail(session_factory, issue_id: int, task_id: str, reason: str) -> Outcome:
     with session_factory() as session:
         owned = session.execute(
             update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
-            .values(status="failed", error=reason)
+            .values(status="failed", error=reason, text_sha256=None)
         ).rowcount
     if owned != 1:
         return Outcome(issue_id, "skipped", "taken over by another attempt")

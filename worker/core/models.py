@@ -41,7 +41,9 @@ class Receipt(SQLModel, table=True):
 
 class Issue(SQLModel, table=True):
     """A newspaper issue: the raw bytes as received (so it can be re-processed after a parser
-    upgrade) and the processing state. ``status``: pending → processing → processed | failed."""
+    upgrade) and the processing state. ``status``: pending → processing → processed | failed |
+    duplicate. ``duplicate`` (final, no articles) means the decoded text is the same as issue
+    ``duplicate_of`` (other bytes: another encoding, line ends, a BOM); ``error`` says so."""
 
     id: int | None = Field(default=None, primary_key=True)
     file_name: str
@@ -63,6 +65,10 @@ class Issue(SQLModel, table=True):
     attempts: int = 0
     article_count: int = 0
     failed_path: str | None = None  # copy in failed/ (relative to var_dir) while the Issue is failed
+    # sha256 of the normalised decoded text (reading.text_sha256), held by the one Issue whose
+    # articles stand for that text; unique, so two copies processed at once cannot both keep theirs
+    text_sha256: str | None = Field(default=None, unique=True, index=True)
+    duplicate_of: int | None = Field(default=None, foreign_key="issue.id")
 
 
 class Article(SQLModel, table=True):
@@ -100,14 +106,26 @@ class Article(SQLModel, table=True):
 
 
 class Correction(SQLModel, table=True):
-    """A person's topic correction or confirmation for an article (who, when, old, new)."""
+    """A person's topic correction or confirmation for an article (who, when, old, new).
+
+    A training label and a person's decision, so it outlives the article row: it keeps the text it
+    was made on (``article_text``: kicker, title, subtitle, title_derived, paragraphs, captions) and
+    its keys (``worker.enrich.identity``), and a re-parse of ``issue_id`` re-attaches it to the
+    matching new article. ``article_id`` is None while no article matches (``briefing corrections
+    --unattached``); the database sets it to None rather than refusing when an article is deleted.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(foreign_key="article.id", index=True)
+    article_id: int | None = Field(default=None, foreign_key="article.id", index=True, ondelete="SET NULL")
     old_category: str | None = None
     new_category: str
     who: str
     at: datetime = Field(default_factory=utcnow)
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True, ondelete="SET NULL")
+    headline_key: str | None = None  # identity.headline_key of the article when corrected
+    lead_key: str | None = None  # identity.lead_key (first paragraph)
+    fingerprint: str | None = Field(default=None, index=True)  # identity.text_fingerprint (title + body)
+    article_text: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Briefing(SQLModel, table=True):

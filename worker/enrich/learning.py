@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from worker.core.models import Article, Correction, Issue
+from worker.enrich import identity
 from worker.enrich.article import article_doc
 from worker.enrich.classify import (
     MODEL_FILE,
@@ -48,6 +50,41 @@ def _doc_for(article: Article):
                        list(article.paragraphs or []), list(article.captions or []))
 
 
+def article_text(article: Any) -> dict[str, Any]:
+    """The text of an article (object or row dict) a correction keeps: kicker, title, subtitle,
+    title_derived, paragraphs, captions."""
+    get = article.get if isinstance(article, dict) else lambda name: getattr(article, name)
+    return {"kicker": get("kicker"), "title": get("title"), "subtitle": get("subtitle"),
+            "title_derived": bool(get("title_derived")), "paragraphs": list(get("paragraphs") or []),
+            "captions": list(get("captions") or [])}
+
+
+def correction_keys(text: dict[str, Any]) -> dict[str, str | None]:
+    """The Correction columns derived from ``article_text(...)``: headline_key, lead_key,
+    fingerprint (see ``worker.enrich.identity``). Also used by the issue-10 migration."""
+    k, t, sub, paras = text.get("kicker"), text.get("title"), text.get("subtitle"), text.get("paragraphs")
+    return {"headline_key": identity.headline_key(k, t, sub), "lead_key": identity.lead_key(paras),
+            "fingerprint": identity.text_fingerprint(k, t, sub, paras)}
+
+
+def apply_topic(row: dict[str, Any], category: str) -> None:
+    """Give an article row (dict of Article columns) a person's topic: ``category``, confirmed, and
+    no longer among its secondary topics."""
+    row["category"] = category
+    row["category_confirmed"] = True
+    row["secondary_categories"] = [c for c in row.get("secondary_categories") or [] if c != category]
+
+
+def plan_reattachment(corrections: list[Correction], new: list[identity.Keys],
+                      seq_of: dict[int, int]) -> dict[int, int | None]:
+    """Where each correction of a re-parsed issue goes: ``{correction id: index in new | None}``
+    (None: no article matches, the correction stays unattached). ``new``: keys of the re-parsed
+    articles; ``seq_of``: stored article id → seq of the re-parsed article that keeps that id (so a
+    correction prefers the article it was on when two match equally). Rule: ``identity.find_article``."""
+    return {c.id: identity.find_article(c.headline_key, c.lead_key, new, seq_of.get(c.article_id))
+            for c in corrections}
+
+
 def record_correction(session: Session, article_id: int, category: str, who: str) -> Correction:
     """Record ``who`` setting article ``article_id``'s topic to ``category`` (a confirmation when it
     is the current one — also recorded, it is a label too). Sets ``article.category`` and
@@ -63,8 +100,10 @@ def record_correction(session: Session, article_id: int, category: str, who: str
     article = session.get(Article, article_id)
     if article is None:
         raise LookupError(f"no article {article_id}")
+    text = article_text(article)
     correction = Correction(article_id=article_id, old_category=article.category, new_category=category,
-                            who=who.strip())
+                            who=who.strip(), issue_id=article.issue_id, article_text=text,
+                            **correction_keys(text))
     article.category = category
     article.category_confirmed = True
     article.secondary_categories = [c for c in article.secondary_categories or [] if c != category]
@@ -74,17 +113,45 @@ def record_correction(session: Session, article_id: int, category: str, who: str
     return correction
 
 
-def _labels(session: Session) -> list[Article]:
-    return list(session.exec(select(Article).where(Article.category_confirmed == True)  # noqa: E712
-                             .order_by(Article.id)))
+@dataclass
+class Label:
+    """One training label: ``key`` (``article:ID`` or ``correction:ID``), topic, text."""
+
+    key: str
+    category: str
+    article: Any  # an Article, or a dict from article_text()
 
 
-def _fingerprint(session: Session, labelled: list[Article]) -> str:
+def _labels(session: Session) -> list[Label]:
+    """Confirmed articles, plus unattached corrections (their article vanished in a re-parse): the
+    newest per text fingerprint, with the text it kept."""
+    labels = [Label(f"article:{a.id}", a.category, a)
+              for a in session.exec(select(Article).where(Article.category_confirmed == True)  # noqa: E712
+                                    .order_by(Article.id))]
+    newest: dict[str, Correction] = {}
+    for c in session.exec(select(Correction).where(Correction.article_id.is_(None))  # type: ignore[union-attr]
+                          .order_by(Correction.at, Correction.id)):
+        if c.article_text:
+            newest[c.fingerprint or f"id:{c.id}"] = c
+    labels += [Label(f"correction:{c.id}", c.new_category, c.article_text)
+               for c in sorted(newest.values(), key=lambda c: c.id)]
+    return labels
+
+
+def _label_doc(label: Label):
+    if isinstance(label.article, dict):
+        t = label.article
+        return article_doc(t.get("kicker"), t.get("title"), t.get("subtitle"), bool(t.get("title_derived")),
+                           list(t.get("paragraphs") or []), list(t.get("captions") or []))
+    return _doc_for(label.article)
+
+
+def _fingerprint(session: Session, labelled: list[Label]) -> str:
     last = session.exec(select(Correction.id).order_by(Correction.id.desc()).limit(1)).first()  # type: ignore[union-attr]
     h = hashlib.sha256()
     h.update(f"corrections<= {last}\n".encode())
-    for a in labelled:
-        h.update(f"{a.id}:{a.category}\n".encode())
+    for label in labelled:
+        h.update(f"{label.key}:{label.category}\n".encode())
     return h.hexdigest()
 
 
@@ -116,14 +183,14 @@ def retrain_if_changed(session: Session, models_dir: Path) -> dict:
     meta = current_model_meta(models_dir)
     if meta and meta.get("fingerprint") == fingerprint:
         return {"skipped": f"labels unchanged since model version {meta.get('version')}"}
-    y = [a.category for a in labelled]
+    y = [label.category for label in labelled]
     counts: dict[str, int] = {}
     for c in y:
         counts[c] = counts.get(c, 0) + 1
     if len(counts) < 2:
         return {"skipped": f"need at least two categories among the confirmed labels (have {counts})"}
 
-    docs = [_doc_for(a) for a in labelled]
+    docs = [_label_doc(label) for label in labelled]
     feats = [model_features(d) for d in docs]
     rules_pred = [classify_rules(d)[0].category for d in docs]
     result = _train(feats, y, rules_pred)

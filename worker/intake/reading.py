@@ -862,3 +862,29 @@ def date_from_file_name(name: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+_WHITESPACE_RUN = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\s*\n\s*")
+
+
+def normalised_text(text: str) -> str:
+    """Decoded issue text reduced to what does not depend on how the file was saved: NFC, BOMs
+    (U+FEFF) removed, CRLF/CR → LF, runs of spaces/tabs → one space, runs of line breaks (with the
+    spaces around them) → one LF, stripped. Two files with the same normalised text are the same
+    issue (``text_sha256``)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _WHITESPACE_RUN.sub(" ", text)
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def text_sha256(text: str) -> str:
+    """sha256 hex of :func:`normalised_text` (UTF-8): the identity of an issue's text, whatever its
+    bytes (encoding, BOM, line ends, spacing). ``worker.pipeline`` ends an issue whose text an
+    earlier issue already holds as ``duplicate``."""
+    import hashlib
+
+    return hashlib.sha256(normalised_text(text).encode("utf-8")).hexdigest()

@@ -426,6 +426,45 @@ def relabel(
 
 
 @app.command()
+def corrections(
+    unattached: bool = typer.Option(False, "--unattached", help="only those whose article vanished in a re-parse"),
+    limit: int = typer.Option(50, help="rows (newest first)"),
+) -> None:
+    """List topic corrections (who, when, old → new, the article now). A correction outlives its
+    article: after a re-parse it follows the article with the same headline or first paragraph, or
+    stays unattached (still a training label)."""
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from worker.core.db import session_scope
+    from worker.core.models import Correction
+    from worker.core.settings import get_settings
+    from worker.enrich.classify import get_taxonomy
+    from worker.ops.status import shown
+
+    zone = ZoneInfo(get_settings().timezone)
+    labels = get_taxonomy().labels
+    with session_scope() as session:
+        stmt = select(Correction).order_by(Correction.id.desc()).limit(limit)
+        if unattached:
+            stmt = stmt.where(Correction.article_id.is_(None))
+        rows = session.exec(stmt).all()
+    table = Table("id", "time", "who", "issue", "article", "title", "old → new",
+                  title="Unattached corrections" if unattached else "Corrections (newest first)")
+    for c in rows:
+        title = " ".join(x for x in (c.article_text.get("kicker"), c.article_text.get("title")) if x)
+        when = c.at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        table.add_row(str(c.id), when, shown(c.who), str(c.issue_id or ""),
+                      str(c.article_id) if c.article_id else "unattached", shown(title[:40]),
+                      f"{labels.get(c.old_category or '', c.old_category or '')} → "
+                      f"{labels.get(c.new_category, c.new_category)}")
+    console.print(table)
+    if unattached and not rows:
+        console.print("no unattached corrections")
+
+
+@app.command()
 def reclassify(since: str | None = typer.Option(None, help="only issues dated on/after YYYY-MM-DD")) -> None:
     """Re-run topic classification over stored articles (confirmed ones are kept)."""
     from worker.core.db import session_scope

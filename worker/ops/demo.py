@@ -81,12 +81,14 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
             def done():
                 with session_scope() as s:
                     issue = s.get(Issue, r.issue_id)
-                    return issue if issue.status in ("processed", "failed") else None
+                    return issue if issue.status in ("processed", "failed", "duplicate") else None
 
             issue = _wait_for(done, 120, f"issue {r.issue_id} to be processed")
             if issue.status == "failed":
                 console.print(f"[red]processing failed: {issue.error}[/red] (see `briefing status`)")
                 return 1
+            if issue.status == "duplicate":  # the sample's text was stored before in other bytes
+                console.print(f"issue {issue.id}: {issue.error}")
             # force: a demo run again makes a new version rather than nothing
             sent = celery_app.send_task("briefing.make_briefing", args=["daily", issue.issue_date.isoformat(), True])
             event = _wait_for(lambda: finished(sent.id), 120, "the briefing")

@@ -92,6 +92,14 @@ def show_status(console: Console, limit: int = 10) -> None:
             counts = dict(s.exec(select(Issue.status, func.count()).group_by(Issue.status)).all())
             failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
                             .where(Issue.status == "failed").order_by(Issue.id.desc()).limit(limit)).all()
+            # issue 10: same text as an earlier issue (final, no articles), or pending again after a
+            # database error in the store step
+            retrying = (Issue.status == "pending") & Issue.error.is_not(None)
+            noted = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.status)
+                           .where((Issue.status == "duplicate") | retrying)
+                           .order_by(Issue.id.desc()).limit(limit)).all()
+            receipt_notes = dict(s.exec(select(Issue.id, Issue.error).where(
+                Issue.id.in_([r.issue_id for r in receipts if r.issue_id]), Issue.status == "duplicate")).all())
             briefings = s.exec(select(Briefing).order_by(Briefing.id.desc()).limit(limit)).all()
             events = s.exec(select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit * 2)).all()
             watcher = s.get(ServiceMeta, "heartbeat:watcher")
@@ -104,8 +112,9 @@ def show_status(console: Console, limit: int = 10) -> None:
         t.add_column(col)
     for r in receipts:
         style = {"refused": "red", "duplicate": "yellow"}.get(r.outcome, "green")
+        note = f"issue {r.issue_id}" + (f": {receipt_notes[r.issue_id]}" if r.issue_id in receipt_notes else "")
         t.add_row(str(r.id), _local(r.received_at), shown(r.file_name), str(r.size),
-                  shown(r.outcome, style), shown(r.reason or f"issue {r.issue_id}"))
+                  shown(r.outcome, style), shown(r.reason or note))
     console.print(t)
     console.print("Issues: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts
                   else "Issues: none yet")
@@ -115,6 +124,13 @@ def show_status(console: Console, limit: int = 10) -> None:
             t.add_column(col)
         for row in failed:
             t.add_row(str(row[0]), shown(row[1]), str(row[3]), shown(row[2], "red"))
+        console.print(t)
+    if noted:
+        t = Table(title="Duplicate issues (no articles) and issues waiting to be tried again")
+        for col in ("id", "file", "status", "why"):
+            t.add_column(col)
+        for row in noted:
+            t.add_row(str(row[0]), shown(row[1]), row[3], shown(row[2], "yellow"))
         console.print(t)
     t = Table(title="Briefings")
     for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
