@@ -87,7 +87,7 @@ def test_other_provinces_and_cities():
 def test_strict_short_names_need_their_city():
     assert places("游客在西湖边散步。") == []
     assert places("杭州西湖边的职工驿站。") == ["杭州", "西湖"]
-    assert places("上海市普陀区总工会来访。") == ["上海"]
+    assert places("上海市普陀区总工会来访。") == ["上海", "普陀区"]  # Shanghai's, as written
     assert places("舟山市普陀区总工会组织活动。") == ["舟山", "普陀"]
     assert places("守护好大好江山。") == []
     assert places("台州市天台县总工会。") == ["台州", "天台"]
