@@ -203,3 +203,9 @@ def test_name_ends_before_speech_verbs_and_particles(text, name):
 @pytest.mark.parametrize("name", ["王岩", "刘长城", "徐建业", "李晓园", "陈运河", "马延年", "宋海港"])
 def test_given_names_are_never_dropped_for_their_last_character(name):
     assert people(f"厂长{name}说，今年订单多。") == [name]
+
+
+def test_place_like_name_needs_title_and_speech_verb():
+    assert people("车间主任许昌说，今年订单多。") == ["许昌"]
+    assert people("冠军金华的团队来了。") == []
+    assert people("来自许昌的职工说。") == []

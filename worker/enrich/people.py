@@ -103,7 +103,7 @@ def _has_surname(name: str) -> bool:
     return name[:2] in COMPOUND_SURNAMES or name[0] in SURNAMES
 
 
-def _name_shape_ok(name: str) -> bool:
+def _name_shape_ok(name: str, place_ok: bool = False) -> bool:
     if not 2 <= len(name) <= 4:
         return False
     if not all("\u4e00" <= ch <= "\u9fff" for ch in name):
@@ -114,7 +114,7 @@ def _name_shape_ok(name: str) -> bool:
         return False
     if name[0] in "小老":
         return False
-    return not get_gazetteer().is_place_name(name)
+    return place_ok or not get_gazetteer().is_place_name(name)
 
 
 @lru_cache(maxsize=4096)
@@ -152,7 +152,9 @@ def _name_at(doc: Doc, offset: int, speech_only: bool = False) -> str | None:
     short, long_ = text[offset:offset + base + 1], text[offset:offset + base + 2]
     after_short = offset + len(short)
     if text.startswith(SPEECH, after_short) or (not speech_only and text.startswith(PARTICLES, after_short)):
-        return short if _name_ok(short) else None
+        # a title before and a speech verb after make even a place-like name a person (主任许昌说)
+        place_ok = not speech_only and text.startswith(SPEECH, after_short)
+        return short if _name_ok(short, place_ok) else None
     if speech_only:
         return long_ if text.startswith(SPEECH, offset + len(long_)) and _name_ok(long_) else None
     if (len(long_) == base + 2 and long_[-1] not in _NOT_NAME_END and _ends_name(text, offset + len(long_))
@@ -161,8 +163,8 @@ def _name_at(doc: Doc, offset: int, speech_only: bool = False) -> str | None:
     return short if _ends_name(text, after_short) and _name_ok(short) else None
 
 
-def _name_ok(name: str) -> bool:
-    return _name_shape_ok(name) and not _lexically_common(name)
+def _name_ok(name: str, place_ok: bool = False) -> bool:
+    return _name_shape_ok(name, place_ok) and not _lexically_common(name)
 
 
 def extract_people(doc: Doc, authors: list[str] | None = None) -> list[str]:

@@ -59,8 +59,8 @@ def short_name(full: str) -> str:
     广西壮族自治区 → 广西, 香港特别行政区 → 香港, 神农架林区 → 神农架. Names with nothing to strip, or
     that would shrink below two characters (城区, 和县), are returned as is."""
     s = _SUFFIX_RE.sub("", full)
-    if len(s) < 2:  # 内蒙古自治区: 蒙古 is a nationality and part of the name here
-        s = re.sub("自治[区县州旗]$", "", full)
+    if len(s) < 2:  # 内蒙古自治区, 东乡族自治县: the nationality is the name here
+        s = re.sub("族?自治[区县州旗]$", "", full)
     return s if len(s) >= 2 else full
 
 
