@@ -195,3 +195,12 @@ def test_enrich_doc_person_is_not_a_place():
 
     enr = enrich_doc(make_doc([], ["车间主任许昌说，今年订单多。"]))
     assert "许昌" in enr.people and enr.places == []
+
+
+def test_briefing_groups_places_outside_zhejiang_under_shengwai():
+    from worker.briefing.build import city_of
+
+    assert city_of(["贵州", "威宁县"]) == "省外"
+    assert city_of(["江苏", "苏州", "杭州"]) == "杭州"
+    assert city_of(["宁波市"]) == "宁波"
+    assert city_of(None) is None
