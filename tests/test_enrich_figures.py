@@ -164,6 +164,7 @@ def test_every_measure_word_comes_from_the_config_table():
     from worker.enrich.figures import load_measure_words
 
     table = load_measure_words()
-    assert {"名", "人", "人次", "户", "家", "对", "个", "项", "场", "支", "件", "批", "期", "所", "次", "元"} <= set(table)
+    expected = {"名", "人", "人次", "户", "家", "对", "个", "项", "场", "支", "件", "批", "期", "所", "次", "元"}
+    assert expected <= set(table)
     for unit in ("对", "户", "支"):
         assert one(f"共有18{unit}参与。").unit == unit

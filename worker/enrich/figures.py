@@ -2,7 +2,8 @@
 
 A figure is a number (Arabic 7720.91 / 1,234, Chinese 二十八 / 两千三百万, or mixed 4万 / 44.77万),
 optionally a scale (万 亿 千万 百万), a measure word or unit from the one table
-``config/measure_words.yaml`` (元 人 人次 场次 名 户 家 对 个 项 件 处 幅 份 吨 例 % …), and qualifiers: before the number (超 近 约 逾 超过 将近 不到 不足 不超过 多达 突破 上),
+``config/measure_words.yaml`` (元 人 人次 场次 名 户 家 对 个 项 件 处 幅 份 吨 例 % …),
+and qualifiers: before the number (超 近 约 逾 超过 将近 不到 不足 不超过 多达 突破 上),
 inside it (30余人次, 4万多吨, 10余万元) or after the unit (以上 左右 以下 以内). A range is
 ``A—B unit`` (also - – ~ ～ 至 到, A may carry the unit too): value = A, value_max = B, and a scale
 written only on B applies to A as well (1—5万元 = 10000—50000 元).

@@ -184,7 +184,7 @@ def extract_people(doc: Doc, authors: list[str] | None = None) -> list[str]:
     n = len(words)
     counts = Counter(words)
     for i in _indices(words, tags):
-        w, t = words[i], tags[i]
+        w = words[i]
         # 1) role word + name: the role is the evidence, the name ends at a boundary
         if _is_role(w):
             # 交警和地铁: 和 is a conjunction; 教练员何/r 东升/nr: 何 is a surname before a given name
