@@ -247,3 +247,28 @@ def test_caption_of_a_long_article_does_not_outweigh_its_body():
 
 def test_caption_words_that_belong_to_no_topic_leave_a_photo_news_other():
     assert _topic("雪后初晴", [], ["12月20日，市区迎来降雪后的第一个晴天。"]) == "other"
+
+
+def test_evaluate_finds_every_gold_folder(tmp_path):
+    """Gold folders are discovered anywhere under the data root; an issue file is found in the
+    samples folder or beside its gold folder; each set is reported, then all of them together."""
+    import shutil
+
+    from worker.ops.evaluate import evaluate_all, find_gold_dirs
+
+    unseen = ROOT / "tests" / "data" / "unseen"
+    (tmp_path / "heldout" / "gold").mkdir(parents=True)
+    shutil.copy(unseen / "issue_0318.txt", tmp_path / "heldout")
+    shutil.copy(unseen / "gold" / "issue_0318.json", tmp_path / "heldout" / "gold")
+    (tmp_path / "gold").mkdir()
+    shutil.copy(GOLD / "2024-12-24_zjgrrb.json", tmp_path / "gold")
+    (tmp_path / "empty" / "gold").mkdir(parents=True)  # no references: not a gold set
+
+    assert [p.relative_to(tmp_path).as_posix() for p in find_gold_dirs(tmp_path)] == ["gold", "heldout/gold"]
+    reports = dict(evaluate_all(tmp_path, SAMPLES))
+    assert list(reports) == ["gold", "heldout/gold", "all"]
+    assert not reports["heldout/gold"].notes and reports["heldout/gold"].found == reports["heldout/gold"].articles
+    total = reports["all"]
+    assert total.articles == reports["gold"].articles + reports["heldout/gold"].articles
+    culture = total.categories["culture"]
+    assert culture.tp == reports["gold"].categories["culture"].tp + reports["heldout/gold"].categories["culture"].tp
