@@ -6,7 +6,8 @@ memoised trie-regex scan of that token, leftmost-longest); each hit adds its wei
 categories, a headline hit × ``title_weight``, a first-paragraph hit × ``lead_weight`` (and so
 a caption hit, when the body is shorter than ``short_body_chars``: photo news and short items are
 told by their title and caption), repeated hits with diminishing returns (see the comment at the
-top of the taxonomy file). Negative phrases subtract. The best category wins if it reaches ``min_score``; otherwise the article is ``other``.
+top of the taxonomy file). Negative phrases subtract. The best category wins if it reaches
+``min_score``; otherwise the article is ``other``.
 
 Learned layer — a TF-IDF + logistic-regression model trained by ``worker.enrich.learning`` from people's
 corrections and stored as a plain ``.npz`` (arrays only, loaded with ``allow_pickle=False``). It is
