@@ -310,7 +310,7 @@ def extract_organizations(doc: Doc) -> list[str]:
             if name.endswith(suffix):
                 body = name[: -len(suffix)]
                 break
-        strong = (name.startswith(_ORG_STRONG_START) or gaz.standalone_pattern.search(body) is not None
+        strong = (name.startswith(_ORG_STRONG_START) or gaz.contains_place(body)
                   or any(tags[k] in ("nt", "nz", "j", "eng", "nr", "ns") for k in range(j, i + 1)))
         if not strong or (len(body) < 2 and not name.startswith(_ORG_STRONG_START)):
             continue

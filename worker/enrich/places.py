@@ -132,8 +132,8 @@ class Gazetteer:
         self._context: dict[Place, tuple[str, ...]] = {}
         self.standalone = frozenset(w for w, ss in self.surfaces.items()
                                     if any(not s.context and not s.strict for s in ss))
+        self._longest = max(map(len, self.standalone), default=0)
         self.pattern = trie_regex(self.surfaces)
-        self.standalone_pattern = trie_regex(self.standalone)
 
     def _place(self, prov_full: str, city_full: str | None, county_full: str | None) -> Place:
         prov = short_name(prov_full)
@@ -215,6 +215,12 @@ class Gazetteer:
         """True when ``word`` is read as a place without any context (杭州, 苏州市, 威宁县) — used by
         the people and organisation rules."""
         return word in self.standalone
+
+    def contains_place(self, text: str) -> bool:
+        """True when some substring of ``text`` is a place name that stands alone
+        (:meth:`is_place_name`); meant for short strings such as an organisation's name."""
+        n, longest = len(text), self._longest
+        return any(text[i:j] in self.standalone for i in range(n) for j in range(i + 2, min(n, i + longest) + 1))
 
     def home_cities(self) -> list[str]:
         """Short names of the home province's prefecture-level cities, in the package's order."""
