@@ -142,6 +142,7 @@ def test_every_county_level_division_of_china_is_known():
     ("海南东方市的渔民。", ["海南", "东方市"]),
     ("来自长沙县的技术工人。", ["湖南", "长沙县"]),
     ("在长沙工作的宁波人。", ["湖南", "长沙", "宁波"]),
+    ("黑龙江大庆的石油工人。", ["黑龙江", "大庆"]),
 ])
 def test_counties_elsewhere_recall(text, expected):
     assert places(text) == expected
@@ -162,6 +163,8 @@ def test_counties_elsewhere_recall(text, expected):
     ("来自威宁的务工人员。", []),        # short county name without its province
     ("市和县两级工会联动。", []),
     ("开封仪式在车间举行。", []),
+    ("他做事四平八稳。", []),            # 四平 (Jilin) inside an idiom
+    ("热烈欢迎各位来宾。", []),          # 来宾 (Guangxi) as "guests"
     ("舟山普陀的渔民。", ["舟山", "普陀"]),  # Zhejiang's 普陀, not Shanghai's
     ("宁波江北的企业。", ["宁波", "江北"]),
     ("主任许昌说，今年效益好。", []),    # a person named 许昌 (see enrich_doc), here via authors

@@ -20,9 +20,9 @@ Rules (each guards against a real false positive):
     a county's short form (威宁 without 贵州/毕节), a two-character full name (城区, 东区, 和县),
     listed in ``needs_context`` (城东区, 老城区), a city's short form in ``strict_other`` (开封,
     朝阳), shared by several divisions (鼓楼区 ×4, 新华区 ×3, 朝阳 …) or also a home name (普陀区 in
-    Shanghai) — unless listed in ``standalone_short`` (昆山, 浦东). Such names and every full
-    county name outside the home province must also end on a word boundary (东方市 in 东方市场,
-    新华 in 新华社 are not places);
+    Shanghai) — unless listed in ``standalone_short`` (昆山, 浦东). Such names, every short name
+    and every full county name outside the home province must also end on a word boundary (东方市
+    in 东方市场, 新华 in 新华社, 四平 in 四平八稳 are not places);
   * the dateline's place (据新华社北京12月22日电) is not what the article is about: a dateline at the
     start of the first paragraph is skipped, and ``article.dateline`` is never read;
   * a byline author's name or a person's name (记者钱塘, 主任许昌说) is not a place.
@@ -186,8 +186,8 @@ class Gazetteer:
                                or (is_full and len(word) == 2)
                                or (not is_full and (word in strict_other if place.level == "city"
                                                     else word not in standalone_short)))
-                    out.append(_Surface(place, strict=False, context=context,
-                                        boundary_end=context or place.level == "county"))
+                    out.append(_Surface(place, strict=False, context=context,  # 四平 in 四平八稳: no
+                                        boundary_end=context or place.level == "county" or not is_full))
             self.surfaces[word] = out
 
     def context_words(self, place: Place) -> tuple[str, ...]:
