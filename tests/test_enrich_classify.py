@@ -264,6 +264,8 @@ def test_evaluate_finds_every_gold_folder(tmp_path):
     (tmp_path / "gold").mkdir()
     shutil.copy(GOLD / "2024-12-24_zjgrrb.json", tmp_path / "gold")
     (tmp_path / "empty" / "gold").mkdir(parents=True)  # no references: not a gold set
+    (tmp_path / "week" / "gold").mkdir(parents=True)
+    (tmp_path / "week" / "gold" / "briefing.json").write_text('{"sections": []}')  # another kind of gold
 
     assert [p.relative_to(tmp_path).as_posix() for p in find_gold_dirs(tmp_path)] == ["gold", "heldout/gold"]
     reports = dict(evaluate_all(tmp_path, SAMPLES))

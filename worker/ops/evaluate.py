@@ -104,8 +104,17 @@ def _norm(s: Any) -> str:
 
 def find_gold_dirs(root: Path) -> list[Path]:
     """Every folder named ``gold`` under ``root`` (e.g. tests/data/gold, tests/data/unseen/gold,
-    tests/data/heldout/gold) that holds ``*.json`` references, sorted by path."""
-    return sorted(p for p in Path(root).rglob("gold") if p.is_dir() and any(p.glob("*.json")))
+    tests/data/heldout/gold) that holds reference parses (``*.json`` with an ``articles`` list),
+    sorted by path."""
+    return sorted(p for p in Path(root).rglob("gold") if p.is_dir() and any(map(_is_reference, p.glob("*.json"))))
+
+
+def _is_reference(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("articles"), list)
 
 
 def _sample_for(gold_file: Path, gold: dict, samples_dirs: list[Path]) -> Path:
@@ -135,10 +144,10 @@ def evaluate_on_gold(gold_dir: Path, samples_dir: Path | None = None) -> GoldRep
     plus place and figure recall with the scorer's matching rules. Reference articles are paired
     with parsed ones by body start, then headline (as ``score_parse.py`` does). A sample that
     cannot be read or parsed is noted and its reference articles count as not found. Raises
-    FileNotFoundError when ``gold_dir`` has no ``*.json``."""
+    FileNotFoundError when ``gold_dir`` has no reference ``*.json``."""
     from worker.pipeline import analyse
 
-    gold_files = sorted(Path(gold_dir).glob("*.json"))
+    gold_files = [p for p in sorted(Path(gold_dir).glob("*.json")) if _is_reference(p)]
     if not gold_files:
         raise FileNotFoundError(f"no gold files in {gold_dir}")
     tax = get_taxonomy()
