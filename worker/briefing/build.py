@@ -241,12 +241,10 @@ def title_of(article: Article) -> str:
 
 def city_of(places: list[str] | None) -> str | None:
     """The city an article is about: the first place that is a Zhejiang city (``市`` dropped),
-    else the first place, else None."""
-    names = [str(p).strip().removesuffix("市") for p in (places or []) if p and str(p).strip()]
-    for name in names:
-        if name in ZHEJIANG_CITIES:
-            return name
-    return names[0] if names else None
+    else 省外 when it names places elsewhere only, else None (``worker.enrich.places.region_of``)."""
+    from worker.enrich.places import region_of
+
+    return region_of(places)
 
 
 def author_names(authors: list[Any] | None) -> list[str]:

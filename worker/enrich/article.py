@@ -70,8 +70,8 @@ def enrich_doc(doc: Doc, authors: list[str] | None = None) -> Enrichment:
     authors = [a for a in authors or [] if a]
     author_set = frozenset(authors)
     cls = classify_doc(doc)
-    places = extract_places(doc, author_set)
     people = extract_people(doc, authors)
+    places = extract_places(doc, author_set | frozenset(people))  # 主任许昌说: a person, not 许昌
     figures = _extract_figures(doc)
     organizations = extract_organizations(doc)
     keywords = extract_keywords(doc, exclude=frozenset(people) | frozenset(places) | author_set)

@@ -3,9 +3,11 @@
 Rule layer — no scikit-learn, no numpy: taxonomy phrases are found in the article's tokens (the
 phrases are words of the segmenter's dictionary; phrases inside a longer token are found by a
 memoised trie-regex scan of that token, leftmost-longest); each hit adds its weight to its
-categories, a headline hit × ``title_weight``, a first-paragraph hit × ``lead_weight``, repeated
-hits with diminishing returns (see the comment at the top of the taxonomy file). Negative phrases
-subtract. The best category wins if it reaches ``min_score``; otherwise the article is ``other``.
+categories, a headline hit × ``title_weight``, a first-paragraph hit × ``lead_weight`` (and so
+a caption hit, when the body is shorter than ``short_body_chars``: photo news and short items are
+told by their title and caption), repeated hits with diminishing returns (see the comment at the
+top of the taxonomy file). Negative phrases subtract. The best category wins if it reaches
+``min_score``; otherwise the article is ``other``.
 
 Learned layer — a TF-IDF + logistic-regression model trained by ``worker.enrich.learning`` from people's
 corrections and stored as a plain ``.npz`` (arrays only, loaded with ``allow_pickle=False``). It is
@@ -67,7 +69,8 @@ class Taxonomy:
         if not cats:
             raise ValueError("taxonomy has no categories")
         self.settings: dict[str, float] = {"title_weight": 3.0, "lead_weight": 1.5, "body_cap": 5,
-                                           "min_score": 3.0, "secondary_ratio": 0.5, "secondary_min": 4.0}
+                                           "min_score": 3.0, "secondary_ratio": 0.5, "secondary_min": 4.0,
+                                           "short_body_chars": 200}
         self.settings.update(data.get("settings") or {})
         self.labels: dict[str, str] = {}
         self.phrases: dict[str, list[tuple[str, float]]] = {}
@@ -121,9 +124,13 @@ def rule_raw_scores(doc: Doc, taxonomy: Taxonomy | None = None) -> dict[str, flo
     words, starts = doc.words, doc.starts
     i_title = bisect_left(starts, doc.title_end)
     i_lead = bisect_left(starts, doc.lead_end)
+    i_body = bisect_left(starts, doc.body_end)
+    # Photo news and short items: the caption is the text, read like a first paragraph.
+    short = doc.body_end - doc.title_end < float(st["short_body_chars"])
+    caption_w = lead_w if short else 1.0
     raw = dict.fromkeys(tax.keys, 0.0)
     for part, factor, limit in ((words[:i_title], title_w, 2), (words[i_title:i_lead], lead_w, cap),
-                                (words[i_lead:], 1.0, cap)):
+                                (words[i_lead:i_body], 1.0, cap), (words[i_body:], caption_w, cap)):
         hits: dict[str, int] = {}
         for tok, n in Counter(part).items():
             for p in _hits_in(tax, tok):

@@ -4,9 +4,15 @@ People — precision first (a wrong name in a leadership briefing is worse than 
   * byline authors (``article.authors``) always count, listed first in byline order;
   * any other name needs a common Chinese surname (:data:`SURNAMES`, 百家姓 top ~220 and the
     compound surnames) AND evidence:
-      - a role word right before it and a boundary right after it: 副主席胡柯出席, 党组成员魏地春，
-        主任毛彩霞说, 获得者李京威表示, 徒弟王中2024年… (role list :data:`ROLES`; boundary =
-        punctuation, a number, or a word from :data:`AFTER_NAME` such as 说 表示 出席 等); or
+      - an office title or role right before it (:data:`ROLES`, or a longer word ending in one:
+        高级技师, 车间主任, 护士长) — strong evidence. The name is then read character by
+        character, because the segmenter glues speech verbs to names (张华说/nr, 李/明说): surname
+        + one character when a speech verb or particle follows (劳模张华说 → 张华, 黄明的徒弟),
+        else surname + two characters when a name boundary follows (王建国表示, 许立新和员工),
+        else surname + one (冠军吴杰。). No stop list of given-name characters: 王岩, 刘长城 and
+        徐建业 are names; or
+      - a person-tagged token glued to a speech verb (张华说 → 张华) or a surname followed by one;
+        or
       - a 3-character token the tagger marks as a person (nr) that is not a dictionary word
         (the jieba dictionary tags 黄金周 or 贡献者 as nr), or one that is followed by a speech verb
         or appears twice; or
@@ -60,11 +66,16 @@ AFTER_NAME = frozenset((
     "所在", "来到", "走进", "看望", "慰问", "调研", "察看", "要求", "希望", "提出",
 ))
 _NR_TAGS = frozenset(("nr", "nrfg", "nrt"))
-SPEECH = frozenset(("说", "表示", "介绍", "指出", "强调", "坦言", "告诉", "回忆", "认为", "感慨", "笑着说"))
+#: Speech verbs: a name ends right before one (张华说 → 张华, 周敏笑着说 → 周敏).
+SPEECH = ("笑着说", "说道", "笑道", "说", "表示", "介绍", "指出", "强调", "坦言", "告诉", "回忆", "认为", "感慨",
+          "笑着", "透露", "提到", "谈到", "直言", "解释", "补充", "称")
+#: Particles that end a name as well (黄明的徒弟, 李明们 is not a name).
+PARTICLES = ("的", "了", "着", "们", "吗", "呢", "吧", "啊", "呀")
+#: Function words that do not end a given name: 李明也在 is 李明, not 李明也.
+_NOT_NAME_END = frozenset("也还就都又已曾将被把给在是与及对从")
+_AFTER_STARTS = tuple(sorted(AFTER_NAME | set(SPEECH) | set(PARTICLES), key=len, reverse=True))
 _FORMS_OF_ADDRESS = ("师傅", "老师", "阿姨", "大姐", "大哥", "小哥", "大叔", "大爷", "大妈", "同志", "先生",
                      "女士", "姐", "哥", "叔", "伯", "总", "工", "们", "某", "某某")
-_NOT_LAST = frozenset("者权年素岩城寺殿河湖省市县区村路街会部局厅院所站周式化性型类级业费率界期代节日月馆"
-                      "园场港湾岛店厂司社校队组班团家号")
 _COMMON_TAGS = frozenset(("n", "v", "vn", "a", "an", "ad", "d", "m", "t", "c", "p", "r", "q", "s", "b", "i",
                           "l", "ns", "nt", "u", "uj", "ul", "y", "z", "vd", "vg", "ag", "ng", "tg", "mq"))
 _PUNCT = frozenset("，。、；：,.;:！？!?“”‘’\"'（）()《》【】「」 \n\t—…·-")
@@ -83,7 +94,7 @@ _ORG_NOT = frozenset(("干部", "全部", "内部", "外部", "局部", "部分"
 _ORG_STRONG_START = ("省", "市", "县", "区", "全国", "中国", "中华", "中央", "国家", "国务院")
 _ORG_PART_TAGS = frozenset(("n", "ns", "nt", "nz", "nr", "j", "vn", "b", "eng", "an", "ng", "l", "nrt",
                             "nrfg", "x", "f", "s", "k", "h", "z", "a"))
-_NAME_START_TAGS = frozenset(("c", "p", "u", "uj", "ul", "d", "r", "v", "y", "m", "q"))
+_FUNCTION_TAGS = frozenset(("c", "p", "u", "uj", "ul", "r", "y"))
 _ORG_GENERIC_START = ("各级", "基层", "相关", "全省", "全市", "全县", "全区", "我省", "我市", "当地", "该",
                       "其", "本", "各地", "各", "有关", "多家", "一家", "这家", "原", "新", "省部属")
 
@@ -92,7 +103,7 @@ def _has_surname(name: str) -> bool:
     return name[:2] in COMPOUND_SURNAMES or name[0] in SURNAMES
 
 
-def _name_shape_ok(name: str) -> bool:
+def _name_shape_ok(name: str, place_ok: bool = False) -> bool:
     if not 2 <= len(name) <= 4:
         return False
     if not all("\u4e00" <= ch <= "\u9fff" for ch in name):
@@ -101,9 +112,9 @@ def _name_shape_ok(name: str) -> bool:
         return False
     if not _has_surname(name) or name.endswith(_FORMS_OF_ADDRESS):
         return False
-    if name[0] in "小老" or name[-1] in _NOT_LAST:
+    if name[0] in "小老":
         return False
-    return get_gazetteer().normalise(name) is None
+    return place_ok or not get_gazetteer().is_place_name(name)
 
 
 @lru_cache(maxsize=4096)
@@ -118,13 +129,42 @@ def _in_dictionary(word: str) -> bool:
     return get_segmenter().has_word(word)
 
 
-def _boundary(doc: Doc, k: int) -> bool:
-    """Token ``k`` (the one after a candidate name) ends a name: punctuation, end, a number or an
-    AFTER_NAME word."""
-    if k >= len(doc.words):
+def _ends_name(text: str, end: int) -> bool:
+    """A name may end at ``end`` of ``text``: the end of the text, punctuation, a number, or a word
+    that follows names (说 表示 出席 在 … :data:`AFTER_NAME`, speech verbs, particles)."""
+    if end >= len(text):
         return True
-    w = doc.words[k]
-    return w[0] in _PUNCT or w[0].isdigit() or w in AFTER_NAME or (doc.tags[k] == "m" and w[0].isdigit())
+    ch = text[end]
+    return ch in _PUNCT or ch.isdigit() or text.startswith(_AFTER_STARTS, end)
+
+
+def _name_at(doc: Doc, offset: int, speech_only: bool = False) -> str | None:
+    """The full name starting at character ``offset`` (a surname, then one or two characters of
+    given name), read character by character because the segmenter glues speech verbs to names
+    (张华说/nr, 李/明说): the short reading when a speech verb or particle follows it (张华说 →
+    张华), else the long reading when a name boundary follows it (王建国表示), else the short one
+    (吴杰。). A long reading ending in a function word is not taken (李明也在 → 李明).
+    ``speech_only``: accept only a name followed by a speech verb. None when nothing fits."""
+    text = doc.text
+    base = 2 if text[offset:offset + 2] in COMPOUND_SURNAMES else 1
+    if base == 1 and text[offset:offset + 1] not in SURNAMES:
+        return None
+    short, long_ = text[offset:offset + base + 1], text[offset:offset + base + 2]
+    after_short = offset + len(short)
+    if text.startswith(SPEECH, after_short) or (not speech_only and text.startswith(PARTICLES, after_short)):
+        # a title before and a speech verb after make even a place-like name a person (主任许昌说)
+        place_ok = not speech_only and text.startswith(SPEECH, after_short)
+        return short if _name_ok(short, place_ok) else None
+    if speech_only:
+        return long_ if text.startswith(SPEECH, offset + len(long_)) and _name_ok(long_) else None
+    if (len(long_) == base + 2 and long_[-1] not in _NOT_NAME_END and _ends_name(text, offset + len(long_))
+            and _name_ok(long_)):
+        return long_
+    return short if _ends_name(text, after_short) and _name_ok(short) else None
+
+
+def _name_ok(name: str, place_ok: bool = False) -> bool:
+    return _name_shape_ok(name, place_ok) and not _lexically_common(name)
 
 
 def extract_people(doc: Doc, authors: list[str] | None = None) -> list[str]:
@@ -133,29 +173,31 @@ def extract_people(doc: Doc, authors: list[str] | None = None) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
 
-    def add(name: str) -> None:
+    def add(name: str | None) -> None:
         if name and name not in seen:
             seen.add(name)
             out.append(name)
 
     for a in authors or []:
         add(a.strip())
-    words, tags = doc.words, doc.tags
+    words, tags, starts = doc.words, doc.tags, doc.starts
     n = len(words)
     counts = Counter(words)
     for i in _indices(words, tags):
-        w, t = words[i], tags[i]
-        # 1) role word + name + boundary
-        if w in ROLES:
-            j = i + 1
-            if j >= n or not (words[j][0] in SURNAMES or words[j][:2] in COMPOUND_SURNAMES):
-                continue  # (also: a list of roles 主席、书记 — the name comes after the last one)
-            cand = _name_after(doc, j)
-            if cand:
-                add(cand)
+        w = words[i]
+        # 1) role word + name: the role is the evidence, the name ends at a boundary
+        if _is_role(w):
+            # 交警和地铁: 和 is a conjunction; 教练员何/r 东升/nr: 何 is a surname before a given name
+            if i + 1 < n and (words[i + 1][0] in SURNAMES or words[i + 1][:2] in COMPOUND_SURNAMES) and (
+                    tags[i + 1] not in _FUNCTION_TAGS or (i + 2 < n and tags[i + 2] in _NR_TAGS)):
+                add(_name_at(doc, starts[i + 1]))  # other tags are no evidence: 许/m 立新/d
             continue
         # 2) tagged names with their own evidence
-        if not t.startswith("nr") or not _name_shape_ok(w):
+        speech = next((sp for sp in SPEECH if len(w) > len(sp) + 1 and w.endswith(sp)), None)
+        if speech or len(w) == 1:  # 张华说/nr, 李/nr + 明说: the name ends before the speech verb
+            add(_name_at(doc, starts[i], speech_only=True))
+            continue
+        if not _name_shape_ok(w):
             continue
         speech_after = i + 1 < n and words[i + 1] in SPEECH
         if len(w) == 2:
@@ -168,6 +210,17 @@ def extract_people(doc: Doc, authors: list[str] | None = None) -> list[str]:
                     or (after_ok and before_ok)):
                 add(w)
     return out
+
+
+#: A longer token ending in one of these is an office title too (高级技师, 车间主任, 护士长, 教练员).
+_ROLE_ENDINGS = tuple(sorted({r for r in ROLES if len(r) >= 2 and not r[0].isdigit()} | {"员", "长"},
+                             key=len, reverse=True))
+
+
+@lru_cache(maxsize=8192)
+def _is_role(word: str) -> bool:
+    """``word`` is an office title or role: in :data:`ROLES`, or 3+ characters ending in one."""
+    return word in ROLES or (len(word) >= 3 and word.endswith(_ROLE_ENDINGS) and word[0] not in _PUNCT)
 
 
 def _positions(seq: list[str], value: str) -> list[int]:
@@ -185,33 +238,11 @@ def _indices(words: list[str], tags: list[str]) -> list[int]:
     """Indices of role words and of person-tagged tokens, found without a Python loop over
     every token."""
     idx: list[int] = []
-    for role in ROLES.intersection(words):
+    for role in {w for w in set(words) if _is_role(w)}:
         idx += _positions(words, role)
     for t in _NR_TAGS.intersection(tags):
         idx += _positions(tags, t)
     return sorted(set(idx))
-
-
-def _name_after(doc: Doc, j: int) -> str | None:
-    """A name made of the 1–3 tokens starting at ``j`` (2–4 characters) followed by a boundary."""
-    words = doc.words
-    if j >= len(words) or (doc.tags[j] in _NAME_START_TAGS and not doc.tags[j].startswith("nr")):
-        return None
-    best = None
-    cand = ""
-    for k in range(j, min(j + 3, len(words))):
-        w = words[k]
-        if w[0] in _PUNCT or w[0].isdigit():
-            break
-        cand += w
-        if len(cand) > 4:
-            break
-        if len(cand) >= 2 and _boundary(doc, k + 1) and _name_shape_ok(cand):
-            best = cand
-            break
-    if best is None or _lexically_common(best):
-        return None
-    return best
 
 
 def extract_organizations(doc: Doc) -> list[str]:
@@ -255,8 +286,8 @@ def extract_organizations(doc: Doc) -> list[str]:
                 break
         # a chain that runs into a place name from the left starts at the place (广惠职工衢州工会)
         for p in range(j + 1, i + 1):
-            if words[p] in gaz.surfaces and words[p - 1] not in ("(", "（") and not any(
-                    words[q] in gaz.surfaces for q in range(j, p)):
+            if gaz.is_place_name(words[p]) and words[p - 1] not in ("(", "（") and not any(
+                    gaz.is_place_name(words[q]) for q in range(j, p)):
                 if not "".join(words[j:p]).startswith(_ORG_STRONG_START):
                     j = p
                 break
@@ -279,7 +310,7 @@ def extract_organizations(doc: Doc) -> list[str]:
             if name.endswith(suffix):
                 body = name[: -len(suffix)]
                 break
-        strong = (name.startswith(_ORG_STRONG_START) or gaz.pattern.search(body) is not None
+        strong = (name.startswith(_ORG_STRONG_START) or gaz.contains_place(body)
                   or any(tags[k] in ("nt", "nz", "j", "eng", "nr", "ns") for k in range(j, i + 1)))
         if not strong or (len(body) < 2 and not name.startswith(_ORG_STRONG_START)):
             continue

@@ -477,14 +477,22 @@ def reclassify(since: str | None = typer.Option(None, help="only issues dated on
 
 @app.command()
 def evaluate(
-    gold_dir: Path = typer.Option(PROJECT_ROOT / "tests" / "data" / "gold", exists=True, file_okay=False),
-    samples_dir: Path = typer.Option(PROJECT_ROOT / "samples", exists=True, file_okay=False),
+    gold_dir: Path | None = typer.Option(None, exists=True, file_okay=False,
+                                         help="one gold folder (default: every gold folder under tests/data)"),
+    samples_dir: Path = typer.Option(PROJECT_ROOT / "samples", exists=True, file_okay=False,
+                                     help="where issue files are looked up first (then beside each gold folder)"),
 ) -> None:
-    """Per-category precision and recall of the topic classifier on the gold files."""
-    from worker.ops.evaluate import evaluate_on_gold
+    """Per-topic precision and recall, place and figure recall on the gold files: every gold folder
+    in the repository (tests/data/gold, tests/data/unseen/gold, held-out sets …), each reported
+    on its own, then all together."""
+    from worker.ops.evaluate import evaluate_all, evaluate_on_gold
 
-    report_ = evaluate_on_gold(gold_dir, samples_dir)
-    console.print(report_)
+    if gold_dir is not None:
+        console.print(evaluate_on_gold(gold_dir, samples_dir))
+        return
+    for name, report_ in evaluate_all(PROJECT_ROOT / "tests" / "data", samples_dir):
+        console.print(f"\n== {name}", markup=False)
+        console.print(report_)
 
 
 def main() -> None:

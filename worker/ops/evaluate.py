@@ -1,5 +1,6 @@
 """Evaluate the whole pipeline on the hand-made gold files: per-topic precision and recall, place
-and figure recall (``briefing evaluate``). It lives in ops because it runs the pipeline."""
+and figure recall (``briefing evaluate``), for every gold folder in the repository
+(:func:`evaluate_all`). It lives in ops because it runs the pipeline."""
 
 from __future__ import annotations
 
@@ -76,6 +77,23 @@ class GoldReport:
     def __rich__(self) -> str:
         return str(self)
 
+    @classmethod
+    def merge(cls, reports: list[GoldReport]) -> GoldReport:
+        """One report adding up ``reports`` (counts, per-category stats, notes and mistakes)."""
+        out = cls()
+        for r in reports:
+            for k, v in r.categories.items():
+                c = out.categories.setdefault(k, CategoryStats())
+                c.tp, c.fp, c.fn = c.tp + v.tp, c.fp + v.fp, c.fn + v.fn
+            out.articles += r.articles
+            out.found += r.found
+            out.correct += r.correct
+            out.places = (out.places[0] + r.places[0], out.places[1] + r.places[1])
+            out.figures = (out.figures[0] + r.figures[0], out.figures[1] + r.figures[1])
+            out.notes += r.notes
+            out.mistakes += r.mistakes
+        return out
+
 
 _QUALIFIER = re.compile(r"^(累计|共计|合计|总计|超过|超|近|约|逾|共|达|计)+")
 
@@ -84,16 +102,52 @@ def _norm(s: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s or "")))
 
 
-def evaluate_on_gold(gold_dir: Path, samples_dir: Path) -> GoldReport:
-    """Decode, parse and enrich every ``samples_dir/<file>`` named by a ``gold_dir/*.json`` reference
-    and compare: per-category precision and recall of the primary category (a prediction listed in
-    the reference's ``also_ok`` counts as correct), plus place and figure recall with the scorer's
-    matching rules. Reference articles are paired with parsed ones by body start, then headline
-    (as ``score_parse.py`` does). A sample that cannot be read or parsed is noted and its reference
-    articles count as not found. Raises FileNotFoundError when ``gold_dir`` has no ``*.json``."""
+def find_gold_dirs(root: Path) -> list[Path]:
+    """Every folder named ``gold`` under ``root`` (e.g. tests/data/gold, tests/data/unseen/gold,
+    tests/data/heldout/gold) that holds reference parses (``*.json`` with an ``articles`` list),
+    sorted by path."""
+    return sorted(p for p in Path(root).rglob("gold") if p.is_dir() and any(map(_is_reference, p.glob("*.json"))))
+
+
+def _is_reference(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("articles"), list)
+
+
+def _sample_for(gold_file: Path, gold: dict, samples_dirs: list[Path]) -> Path:
+    """The issue file a reference describes (its ``file`` field, else ``<stem>.txt``), looked up in
+    ``samples_dirs``, then beside the gold folder (``<set>/gold/x.json`` → ``<set>/x.txt``); the
+    first candidate when it is nowhere (reading it then fails and is noted)."""
+    name = gold.get("file") or gold_file.with_suffix(".txt").name
+    dirs = [*samples_dirs, gold_file.parent, gold_file.parent.parent]
+    return next((d / name for d in dirs if (d / name).is_file()), dirs[0] / name)
+
+
+def evaluate_all(root: Path, samples_dir: Path | None = None) -> list[tuple[str, GoldReport]]:
+    """:func:`evaluate_on_gold` for every gold folder under ``root`` (:func:`find_gold_dirs`),
+    each named by its path relative to ``root``, then ``("all", merged report)``. Raises
+    FileNotFoundError when there is none."""
+    dirs = find_gold_dirs(root)
+    if not dirs:
+        raise FileNotFoundError(f"no gold folders under {root}")
+    out = [(str(d.relative_to(root)), evaluate_on_gold(d, samples_dir)) for d in dirs]
+    return [*out, ("all", GoldReport.merge([r for _, r in out]))]
+
+
+def evaluate_on_gold(gold_dir: Path, samples_dir: Path | None = None) -> GoldReport:
+    """Decode, parse and enrich every issue file named by a ``gold_dir/*.json`` reference (found in
+    ``samples_dir``, else beside the gold folder) and compare: per-category precision and recall of
+    the primary category (a prediction listed in the reference's ``also_ok`` counts as correct),
+    plus place and figure recall with the scorer's matching rules. Reference articles are paired
+    with parsed ones by body start, then headline (as ``score_parse.py`` does). A sample that
+    cannot be read or parsed is noted and its reference articles count as not found. Raises
+    FileNotFoundError when ``gold_dir`` has no reference ``*.json``."""
     from worker.pipeline import analyse
 
-    gold_files = sorted(Path(gold_dir).glob("*.json"))
+    gold_files = [p for p in sorted(Path(gold_dir).glob("*.json")) if _is_reference(p)]
     if not gold_files:
         raise FileNotFoundError(f"no gold files in {gold_dir}")
     tax = get_taxonomy()
@@ -101,7 +155,7 @@ def evaluate_on_gold(gold_dir: Path, samples_dir: Path) -> GoldReport:
     places_ok = places_n = figs_ok = figs_n = 0
     for gf in gold_files:
         gold = json.loads(gf.read_text(encoding="utf-8"))
-        sample = Path(samples_dir) / gold.get("file", gf.with_suffix(".txt").name)
+        sample = _sample_for(gf, gold, [Path(samples_dir)] if samples_dir else [])
         got: list[tuple[Any, Any]] = []
         try:
             result = analyse(sample.read_bytes(), sample.name)
