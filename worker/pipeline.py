@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, update
 from sqlmodel import Session, select
 
-from worker.core.models import Article, Issue, utcnow
+from worker.core.models import Article, Issue, IssueLines, utcnow
 from worker.core.settings import Settings, get_settings, pause_for_test
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,10 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
         # One Core executemany INSERT without RETURNING: the ORM's add_all asks for every new id back
         # (measured: 16-18 ms an issue on PostgreSQL against 5 ms for this; bench/ backfill).
         session.execute(insert(Article.__table__), rows)
+        # the line decisions that produced these articles, for the console's original-vs-parse view
+        session.execute(delete(IssueLines).where(IssueLines.issue_id == issue_id))
+        session.execute(insert(IssueLines.__table__), [{"issue_id": issue_id, "decisions": [
+            [d.line, d.text, d.became, d.rule] for d in parsed.explain]}])
     log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
              (time.perf_counter() - began) * 1000)
     return Outcome(issue_id, "processed", articles=len(rows))
@@ -195,11 +199,12 @@ def _fail(session_factory, issue_id: int, task_id: str, reason: str) -> Outcome:
 
 def reset_for_rerun(session: Session, issue_ids: list[int]) -> int:
     """Put Issues back to pending with a fresh attempt budget (``briefing retry`` / ``reprocess``).
-    Returns how many were reset."""
+    A withdrawn Issue stays withdrawn (only an explicit restore brings it back). Returns how many
+    were reset."""
     if not issue_ids:
         return 0
     result = session.execute(
-        update(Issue).where(Issue.id.in_(issue_ids))
+        update(Issue).where(Issue.id.in_(issue_ids), Issue.status != "withdrawn")
         .values(status="pending", error=None, attempts=0, task_id=None, started_at=None)
     )
     return result.rowcount
