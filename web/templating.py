@@ -53,13 +53,13 @@ env.globals.update(csrf_input=csrf_input)
 templates = Jinja2Templates(env=env)
 
 
-def render(request: Request, name: str, status_code: int = 200, **context):
-    """Render template ``name`` with ``context`` plus the request, the user and the navigation."""
+def render(request: Request, template: str, status_code: int = 200, **context):
+    """Render ``template`` with ``context`` plus the request, the user and the navigation."""
     from web.pages import navigation
 
     user = getattr(request.state, "user", None)
     context.setdefault("flash", request.session.pop("flash", None) if "session" in request.scope else None)
-    return templates.TemplateResponse(request, name, {"user": user, "nav": navigation(user), **context},
+    return templates.TemplateResponse(request, template, {"user": user, "nav": navigation(user), **context},
                                       status_code=status_code)
 
 

@@ -468,8 +468,10 @@ def user_add(
 ) -> None:
     """Create a console account; the password is asked for (twice), never taken from arguments."""
     from worker.core.db import session_scope
-    from worker.ops.accounts import add_user
+    from worker.ops.accounts import ROLES, add_user
 
+    if role not in ROLES:  # before asking for a password
+        raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
         with session_scope() as session:
