@@ -86,7 +86,8 @@ def test_possible_replacement_needs_the_same_date_and_mostly_the_same_headlines(
 def test_inbox_drop_renames_into_place_never_overwrites_and_stops_at_the_limit(settings):
     drop = inbox.InboxDrop(settings, "../../etc/第1版.txt", max_bytes=10)
     drop.write(b"12345")
-    assert [p.name for p in settings.inbox_dir.iterdir()][0].startswith(".")  # hidden while written
+    [only] = [p.name for p in settings.inbox_dir.iterdir()]
+    assert only.startswith(".")  # hidden while written
     assert inbox.find_stable(settings, LATER)[0] == []  # the scanner ignores it
     assert drop.commit() == settings.inbox_dir / "第1版.txt"
     second = inbox.InboxDrop(settings, "第1版.txt", max_bytes=10)

@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 ISSUE_STATUS = {"pending": "等待处理", "processing": "处理中", "processed": "已处理", "failed": "失败",
                 "withdrawn": "已撤回", "duplicate": "重复"}
 RECEIPT_OUTCOME = {"accepted": "已接收", "duplicate": "重复文件", "refused": "已拒收"}
+DATE_SOURCE = {"masthead": "报头日期行", "file_name": "文件名", "received": "收到日期"}
 BRIEFING_KIND = {"daily": "日报", "weekly": "周报", "monthly": "月报"}
 BRIEFING_STATUS = {"made": "已生成", "skipped": "空期（未生成）"}
 AUDIT_ACTION = {"login": "登录", "login_failed": "登录失败", "logout": "退出", "upload": "上传",
@@ -48,7 +49,7 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
 env.filters.update(local=local_time, size=file_size, issue_status=lambda s: ISSUE_STATUS.get(s, s),
                    outcome=lambda s: RECEIPT_OUTCOME.get(s, s), kind=lambda s: BRIEFING_KIND.get(s, s),
                    briefing_status=lambda s: BRIEFING_STATUS.get(s, s), role=lambda s: ROLE_LABELS.get(s, s),
-                   action=lambda s: AUDIT_ACTION.get(s, s))
+                   action=lambda s: AUDIT_ACTION.get(s, s), date_source=lambda s: DATE_SOURCE.get(s, s or "—"))
 env.globals.update(csrf_input=csrf_input)
 templates = Jinja2Templates(env=env)
 
