@@ -5,6 +5,7 @@ inbox, withdraw / restore / supersede and the audit log."""
 from __future__ import annotations
 
 import html
+import shutil
 
 import pytest
 from conftest import SAMPLES
@@ -405,3 +406,66 @@ def test_user_commands_prompt_for_the_password_and_are_audited(settings):
         assert authenticate(s, "zhang", "second password") is None
     assert [a.action for a in _audit("user_add") + _audit("user_passwd") + _audit("user_disable")] == [
         "user_add", "user_passwd", "user_disable"]
+
+
+def test_refused_file_retry_goes_through_the_inbox_worker(settings, monkeypatch, celery_worker_thread):
+    from conftest import wait_for
+
+    from web.app import create_app
+    from worker.core.models import Receipt
+    from worker.core.settings import get_settings
+
+    monkeypatch.setenv("BRIEFING_MAX_FILE_BYTES", "100")
+    get_settings.cache_clear()
+    (get_settings().inbox_dir / "<b>big<b>.txt").write_bytes(HOSTILE_ISSUE)
+    from webhelp import LATER
+
+    from worker.intake import inbox
+
+    [receipt_id] = inbox.scan(session_scope, get_settings(), LATER).receipts
+    add_user("op", "operator")
+    with TestClient(create_app()) as c:
+        login(c, "op")
+        page = c.get("/intake").text
+        assert "拒收的文件" in page and "&lt;b&gt;big&lt;b&gt;.txt" in page
+        monkeypatch.setenv("BRIEFING_MAX_FILE_BYTES", "100000")  # the cause is fixed
+        get_settings.cache_clear()
+        r = c.post(f"/receipts/{receipt_id}/retry", data={"csrf_token": token(c, "/intake")})
+        assert "已请收件程序重新收取" in r.text
+
+        def accepted():
+            with session_scope() as s:
+                return s.exec(select(Receipt).where(Receipt.outcome == "accepted")).first()
+
+        new = wait_for(accepted, timeout=60)
+        assert new.file_name == "<b>big<b>.txt" and new.id != receipt_id
+        with session_scope() as s:
+            assert s.get(Receipt, receipt_id).stored_path is None  # retried once, no second button
+        assert not list(get_settings().failed_dir.glob("*big*"))
+        assert [a.target for a in _audit("retry")] == [f"receipt {receipt_id}"]
+        assert "拒收的文件" not in c.get("/intake").text
+
+
+@pytest.mark.slow
+def test_briefing_pdf_download_and_page_previews(client, settings):
+    from datetime import date
+
+    from conftest import service_missing
+
+    from worker.briefing.build import make_briefing
+    from worker.briefing.delivery import soffice_binary
+
+    if soffice_binary() is None or shutil.which("pdftoppm") is None:
+        service_missing("LibreOffice (soffice) and poppler (pdftoppm)")
+    ingest_and_process(settings, "2024-12-24_zjgrrb.txt", (SAMPLES / "2024-12-24_zjgrrb.txt").read_bytes())
+    with session_scope() as s:
+        b = make_briefing(s, "daily", date(2024, 12, 24), pdf=False)
+    add_user("ed", "editor")
+    login(client, "ed")
+    page = client.get(f"/briefings/{b.id}").text
+    assert f'src="/briefings/{b.id}/preview/1.png"' in page and "alt=\"第 2 页\"" in page
+    png = client.get(f"/briefings/{b.id}/preview/1.png")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = client.get(f"/briefings/{b.id}/pdf")
+    assert pdf.content[:5] == b"%PDF-" and pdf.headers["content-disposition"].startswith("attachment;")
+    assert client.get(f"/briefings/{b.id}/preview/99.png").status_code == 404

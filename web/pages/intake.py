@@ -52,8 +52,11 @@ def intake(request: Request, user=Depends(operator)):
         failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
                         .where(Issue.status == "failed").order_by(Issue.id.desc())).all()
         replacements = lifecycle.possible_replacements(s)
+        refused = s.exec(select(Receipt).where(Receipt.outcome == "refused", Receipt.stored_path.is_not(None))
+                         .order_by(Receipt.id.desc()).limit(50)).all()
     settings = get_settings()
     return render(request, "intake.html", title="收件", receipts=receipts, issues=issues, failed=failed,
+                  refused=refused,
                   replacements=replacements, max_mb=settings.max_file_bytes / (1 << 20),
                   max_files=settings.web_max_files_per_upload)
 
@@ -164,6 +167,30 @@ def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depe
         return RedirectResponse("/intake", status_code=303)
     flash(request, f"第 {issue_id} 号期次已替换第 {old_id} 号（后者已撤回）。")
     return RedirectResponse(f"/issues/{issue_id}", status_code=303)
+
+
+@router.post("/receipts/{receipt_id}/retry")
+def retry_refused(request: Request, receipt_id: int, user=Depends(operator), form=Depends(checked_form)):
+    """重试 a refused file: the inbox worker puts its kept copy back into the inbox and scans."""
+    from worker.core.app import celery_app
+
+    with session_scope() as s:
+        receipt = s.get(Receipt, receipt_id)
+        if receipt is None:
+            raise HTTPException(404)
+        if receipt.outcome != "refused" or not receipt.stored_path:
+            flash(request, f"回执 {receipt_id} 没有可重试的拒收文件。")
+            return RedirectResponse("/intake", status_code=303)
+        name = receipt.file_name
+    try:
+        celery_app.send_task("briefing.retry_refused", args=[receipt_id])
+    except Exception:  # noqa: BLE001 - kombu raises many kinds
+        flash(request, "消息队列暂时不可用，请稍后再试。")
+        return RedirectResponse("/intake", status_code=303)
+    with session_scope() as s:
+        audit.record(s, user.name, "retry", f"receipt {receipt_id}", name, ip=client_ip(request))
+    flash(request, f"已请收件程序重新收取 {name}，新的回执稍后出现。")
+    return RedirectResponse("/intake", status_code=303)
 
 
 def attachment_headers(file_name: str, fallback: str) -> dict[str, str]:

@@ -532,3 +532,30 @@ class InboxDrop:
             self._fh.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.tmp)
+
+
+def retry_refused(session_factory, settings: Settings, receipt_id: int) -> str:
+    """Put a refused file back into the inbox for another try (after a limit was raised or the
+    reader fixed): its kept copy in ``failed/`` is renamed into ``inbox/`` (same file system, so
+    the scanner never sees half a file), its ``.error.json`` removed, and the old receipt's
+    ``stored_path`` cleared (the retry gets a receipt of its own). Inbox worker only: it owns the
+    folders. Returns the name in the inbox. Raises LookupError for an unknown receipt, ValueError
+    when it was not refused or its copy is gone (already retried)."""
+    with session_factory() as session:
+        receipt = session.get(Receipt, receipt_id)
+        if receipt is None:
+            raise LookupError(f"no receipt {receipt_id}")
+        if receipt.outcome != "refused" or not receipt.stored_path:
+            raise ValueError(f"receipt {receipt_id} has no refused file to retry")
+        kept = settings.var_dir / receipt.stored_path
+        if not kept.is_file():
+            raise ValueError(f"the refused copy {receipt.stored_path} is gone")
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        target = unique_path(settings.inbox_dir, safe_name(receipt.file_name))
+        os.rename(kept, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(kept.with_name(kept.name + ERROR_SUFFIX))
+        receipt.stored_path = None
+        session.add(receipt)
+    log.info("receipt %s: refused file put back into the inbox as %s", receipt_id, target.name)
+    return target.name
