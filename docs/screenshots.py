@@ -2,12 +2,13 @@
 
 Run by hand, never by the test suite (CI must not write into the tree)::
 
-    uv run python docs/screenshots.py
+    uv run python docs/screenshots.py [--broker redis://127.0.0.1:6379/7]
 
 It builds a throw-away installation in a temporary folder (SQLite, the bundled sample issues put
 through the real inbox and pipeline, a daily briefing, one admin account), serves the console
 with uvicorn on a free port and drives Debian's chromium (``/usr/bin/chromium`` +
-``/usr/bin/chromedriver``, selenium) through the pages. Needs no broker.
+``/usr/bin/chromedriver``, selenium) through the pages. Needs no broker; with ``--broker`` (a Redis
+database of its own: it is used as is) a Celery worker runs meanwhile, so 系统 shows it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "screenshot password"
 
 
-def _prepare(var: Path) -> dict:
+def _prepare(var: Path, broker: str) -> dict:
     """A fresh installation in ``var`` with two processed issues, a briefing and an admin."""
-    os.environ.update(BRIEFING_VAR_DIR=str(var), BRIEFING_BROKER_URL="memory://localhost/")
+    os.environ.update(BRIEFING_VAR_DIR=str(var), BRIEFING_BROKER_URL=broker)
     os.environ.pop("BRIEFING_DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
     from worker import pipeline
@@ -56,13 +57,31 @@ def _prepare(var: Path) -> dict:
 
 
 def main() -> int:
+    import argparse
+    import contextlib
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--broker", default="memory://localhost/")
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="briefing-screens-"))
+    made = _prepare(var, args.broker)
+    with contextlib.ExitStack() as stack:
+        if args.broker.startswith("redis"):
+            from celery.contrib.testing.worker import start_worker
+
+            from worker.core.app import celery_app
+
+            stack.enter_context(start_worker(celery_app, pool="threads", concurrency=1, perform_ping_check=False,
+                                             queues=["inbox", "ingest", "reports"], loglevel="WARNING"))
+        return _shoot(made)
+
+
+def _shoot(made: dict) -> int:
     import uvicorn
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    var = Path(tempfile.mkdtemp(prefix="briefing-screens-"))
-    made = _prepare(var)
     from web.app import create_app
 
     with socket.socket() as s:

@@ -20,6 +20,8 @@ HERE = Path(__file__).resolve().parent
 ISSUE_STATUS = {"pending": "等待处理", "processing": "处理中", "processed": "已处理", "failed": "失败",
                 "withdrawn": "已撤回", "duplicate": "重复"}
 RECEIPT_OUTCOME = {"accepted": "已接收", "duplicate": "重复文件", "refused": "已拒收"}
+ARTICLE_KIND = {"news": "消息", "brief": "简讯", "interview": "访谈", "photo": "图片新闻", "commentary": "评论"}
+TASK_STATE = {"received": "已接收", "started": "开始", "succeeded": "成功", "failed": "失败", "retried": "重试"}
 DATE_SOURCE = {"masthead": "报头日期行", "file_name": "文件名", "received": "收到日期"}
 BRIEFING_KIND = {"daily": "日报", "weekly": "周报", "monthly": "月报"}
 BRIEFING_STATUS = {"made": "已生成", "skipped": "空期（未生成）"}
@@ -49,7 +51,8 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
 env.filters.update(local=local_time, size=file_size, issue_status=lambda s: ISSUE_STATUS.get(s, s),
                    outcome=lambda s: RECEIPT_OUTCOME.get(s, s), kind=lambda s: BRIEFING_KIND.get(s, s),
                    briefing_status=lambda s: BRIEFING_STATUS.get(s, s), role=lambda s: ROLE_LABELS.get(s, s),
-                   action=lambda s: AUDIT_ACTION.get(s, s), date_source=lambda s: DATE_SOURCE.get(s, s or "—"))
+                   action=lambda s: AUDIT_ACTION.get(s, s), date_source=lambda s: DATE_SOURCE.get(s, s or "—"),
+                   article_kind=lambda s: ARTICLE_KIND.get(s, s), task_state=lambda s: TASK_STATE.get(s, s))
 env.globals.update(csrf_input=csrf_input)
 templates = Jinja2Templates(env=env)
 

@@ -44,7 +44,7 @@ async def receive_files(request: Request, settings: Settings, field_name: str = 
     if ctype != b"multipart/form-data" or not boundary:
         raise BadUpload("请以 multipart/form-data 表单上传文件")
     result = UploadResult()
-    state: dict = {"headers": {}, "field": None, "header": b"", "value": b""}
+    state: dict = {"headers": {}, "header": b"", "value": b""}  # the part being read
 
     def on_part_begin():
         state.update(headers={}, drop=None, name=None, buf=bytearray(), skip=False)

@@ -52,7 +52,7 @@ def restore(session: Session, issue_id: int) -> bool:
     if issue.status != "withdrawn":
         raise ValueError(f"issue {issue_id} is {issue.status}, not withdrawn")
     back = issue.withdrawn_from if issue.withdrawn_from in ("processed", "failed") else "pending"
-    issue.status = "pending" if back == "pending" else back
+    issue.status = back
     issue.withdrawn_from = issue.withdrawn_at = issue.withdrawn_by = issue.superseded_by = None
     session.add(issue)
     session.flush()
