@@ -51,6 +51,11 @@ def test_anonymous_is_sent_to_login_everywhere_but_healthz(client):
                 assert r.headers["location"].startswith("/login?next="), (method, path)
     r = client.get("/issues/7?x=1", follow_redirects=False)
     assert r.headers["location"] == "/login?next=/issues/7%3Fx%3D1"
+    # htmx polling after the session ended: the whole page goes to the login, not the fragment
+    r = client.get("/intake/receipts", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.status_code == 401 and r.headers["hx-redirect"] == "/login"
+    # static files (CSS, vendored htmx) are public and served from here, no CDN
+    assert client.get("/static/htmx.min.js").status_code == 200
 
 
 def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(client):
@@ -191,7 +196,8 @@ def test_markup_in_file_names_and_titles_is_shown_literally_everywhere(client, s
         article = s.exec(select(Article).where(Article.issue_id == issue_id, Article.title == HOSTILE_TITLE)).one()
     add_user("root", "admin")
     login(client, "root")
-    pages = ["/intake", "/intake/receipts", "/issues", f"/issues/{issue_id}", f"/articles/{article.id}"]
+    pages = ["/intake", "/intake/receipts", "/issues", f"/issues/{issue_id}", f"/articles/{article.id}",
+             "/system", "/system/audit", "/briefings"]
     for path in pages:
         body = client.get(path).text
         assert "<script>alert" not in body and "<img src=x" not in body, path
