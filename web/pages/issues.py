@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import defer
 from sqlmodel import select
 
 from web.security import checked_form, client_ip, require
@@ -36,7 +37,7 @@ def issue_list(request: Request, user=Depends(reader), status: str | None = None
 @router.get("/issues/{issue_id}")
 def issue_page(request: Request, issue_id: int, user=Depends(reader)):
     with session_scope() as s:
-        issue = s.exec(select(Issue).where(Issue.id == issue_id)).first()
+        issue = s.exec(select(Issue).where(Issue.id == issue_id).options(defer(Issue.raw))).first()
         if issue is None:
             raise HTTPException(404)
         s.expunge(issue)
