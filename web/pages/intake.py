@@ -124,7 +124,7 @@ def _issue_action(request: Request, user, issue_id: int, action: str) -> Redirec
         raise HTTPException(404) from exc
     except ValueError as exc:
         flash(request, str(exc))
-        return RedirectResponse(request.headers.get("referer") or "/intake", status_code=303)
+        return RedirectResponse(f"/issues/{issue_id}", status_code=303)
     if again and not lifecycle.queue_processing([issue_id]):
         flash(request, "消息队列暂时不可用：该期已标为等待处理，稍后由定时修复任务排队。")
     else:
