@@ -17,7 +17,7 @@ from sqlmodel import select
 from webhelp import PASSWORD, add_user
 
 from worker.core.db import session_scope
-from worker.core.models import Article, AuditLog, Correction, Issue
+from worker.core.models import Article, AuditLog, Correction, Issue, TaskEvent
 
 pytestmark = pytest.mark.slow
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -163,9 +163,11 @@ def test_clerk_and_office_path_in_a_real_browser(console_url, browser, settings,
 
     celery_app.send_task("briefing.make_briefing", args=["daily", "2024-12-24"])
 
-    def made():
+    def made():  # the task finished (its history row written), so nothing is left running at teardown
         with session_scope() as s:
-            return s.exec(select(Briefing.id).where(Briefing.status == "made")).first()
+            done = s.exec(select(TaskEvent.id).where(TaskEvent.name == "briefing.make_briefing",
+                                                     TaskEvent.state == "succeeded")).first()
+            return done and s.exec(select(Briefing.id).where(Briefing.status == "made")).first()
 
     wait_for(made, timeout=180)
     b.get(console_url + "/briefings")
