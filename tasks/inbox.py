@@ -22,6 +22,16 @@ def scan_inbox() -> dict:
             "waiting": len(result.waiting)}
 
 
+@celery_app.task(name="briefing.retry_refused")
+def retry_refused(receipt_id: int) -> str:
+    """Put a refused file back into the inbox (the console's 重试 on a refused receipt), then scan."""
+    from worker.intake import inbox
+
+    name = inbox.retry_refused(session_scope, get_settings(), receipt_id)
+    scan_inbox.delay()
+    return name
+
+
 @celery_app.task(name="briefing.sync_failed")
 def sync_failed() -> list[str]:
     """Copy Issues that failed in processing into ``failed/`` with their reason (and remove the

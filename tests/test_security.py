@@ -78,7 +78,10 @@ def test_compose_flower_authenticated_and_loopback_only_redis_with_password():
     # /metrics and /healthcheck have no auth in Flower: never publish it beyond the host's loopback
     assert all(str(p).startswith("127.0.0.1:") for p in flower.get("ports", [])), flower["ports"]
     published = {name: svc.get("ports") for name, svc in compose["services"].items() if svc.get("ports")}
-    assert set(published) == {"flower"}  # Redis, PostgreSQL, workers: compose network only
+    # Redis, PostgreSQL, workers: compose network only; the console on the loopback, for the HTTPS proxy
+    assert set(published) == {"flower", "web"}
+    assert all(str(p).startswith("127.0.0.1:") for p in published["web"]), published["web"]
+    assert compose["services"]["web"]["environment"]["BRIEFING_WEB_SECURE_COOKIES"] == "true"
     redis_cmd = compose["services"]["redis"]["command"]
     assert "--requirepass" in redis_cmd
     assert "${REDIS_PASSWORD" in compose["x-app"]["environment"]["BRIEFING_BROKER_URL"]

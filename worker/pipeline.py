@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, delete, insert, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, select
 
-from worker.core.models import Article, Correction, Issue, utcnow
+from worker.core.models import Article, Correction, Issue, IssueLines, utcnow
 from worker.core.settings import Settings, get_settings, pause_for_test
 from worker.enrich import identity, learning
 
@@ -168,8 +168,9 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
     values = dict(encoding=decoded.encoding, encoding_confidence=decoded.confidence,
                   warnings=list(decoded.warnings), issue_date=issue_date, issue_date_source=date_source,
                   masthead=parsed.masthead, processed_at=utcnow())
+    decisions = [[d.line, d.text, d.became, d.rule] for d in parsed.explain]
     outcome = store_result(session_factory, issue_id, task_id, rows, values, text_sha256(decoded.text),
-                           settings)
+                           settings, decisions)
     log.info("issue %s %s: %d articles in %.0f ms", issue_id, outcome.status, outcome.articles,
              (time.perf_counter() - began) * 1000)
     return outcome
@@ -182,9 +183,10 @@ OPERATIONAL_ERRORS = (OperationalError, InterfaceError)
 
 
 def store_result(session_factory, issue_id: int, task_id: str, rows: list[dict], values: dict,
-                 text_hash: str, settings: Settings) -> Outcome:
+                 text_hash: str, settings: Settings, decisions: list | None = None) -> Outcome:
     """The store step of ``process_issue``: end the attempt ``processed`` with ``rows`` (article
-    columns, ``article_rows``) and ``values`` (Issue columns), or ``duplicate`` when another issue
+    columns, ``article_rows``) and ``values`` (Issue columns) and the parser's line ``decisions``
+    (``[line, text, became, rule]`` lists, kept for the console's original-vs-parse view), or ``duplicate`` when another issue
     holds ``text_hash``. Never raises for a database error and never leaves the Issue in
     ``processing`` while the database answers: an operational error (``OPERATIONAL_ERRORS``) puts it
     back to ``pending`` with the reason (status ``retry``; ``start_attempt`` counts and caps the
@@ -192,7 +194,7 @@ def store_result(session_factory, issue_id: int, task_id: str, rows: list[dict],
     for attempt in (1, 2):
         try:
             with session_factory() as session:
-                return _store(session, issue_id, task_id, rows, values, text_hash)
+                return _store(session, issue_id, task_id, rows, values, text_hash, decisions)
         except IntegrityError as exc:
             # a copy with the same text stored at the same moment: the next try finds it and ends duplicate
             if attempt == 1 and _text_holder(session_factory, issue_id, text_hash) is not None:
@@ -231,7 +233,7 @@ def _holder(session: Session, issue_id: int, text_hash: str) -> tuple[int, str] 
 
 
 def _store(session: Session, issue_id: int, task_id: str, rows: list[dict], values: dict,
-           text_hash: str) -> Outcome:
+           text_hash: str, decisions: list | None = None) -> Outcome:
     # Compare-and-set first: it locks the Issue row, and only the attempt that still owns the
     # Issue stores articles (one that was taken over as stale finds rowcount 0 and stops).
     mine = update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
@@ -249,10 +251,19 @@ def _store(session: Session, issue_id: int, task_id: str, rows: list[dict], valu
                                             article_count=len(rows), text_sha256=text_hash, **values)).rowcount
         if owned == 1:
             replace_articles(session, issue_id, rows)
+            store_line_decisions(session, issue_id, decisions)
             return Outcome(issue_id, "processed", articles=len(rows))
     session.rollback()
     log.warning("issue %s: attempt %s was taken over by another one; its result is dropped", issue_id, task_id)
     return Outcome(issue_id, "skipped", "taken over by another attempt")
+
+
+def store_line_decisions(session: Session, issue_id: int, decisions: list | None) -> None:
+    """Keep the parser's line decisions that produced the stored articles (one IssueLines row per
+    Issue, replaced), so the console shows what made them rather than a re-run of today's parser."""
+    session.execute(delete(IssueLines).where(IssueLines.issue_id == issue_id))
+    if decisions is not None:
+        session.execute(insert(IssueLines.__table__), [{"issue_id": issue_id, "decisions": decisions}])
 
 
 def replace_articles(session: Session, issue_id: int, rows: list[dict]) -> None:
@@ -334,11 +345,12 @@ def _fail(session_factory, issue_id: int, task_id: str, reason: str) -> Outcome:
 
 def reset_for_rerun(session: Session, issue_ids: list[int]) -> int:
     """Put Issues back to pending with a fresh attempt budget (``briefing retry`` / ``reprocess``).
-    Returns how many were reset."""
+    A withdrawn Issue stays withdrawn (only an explicit restore brings it back). Returns how many
+    were reset."""
     if not issue_ids:
         return 0
     result = session.execute(
-        update(Issue).where(Issue.id.in_(issue_ids))
+        update(Issue).where(Issue.id.in_(issue_ids), Issue.status != "withdrawn")
         .values(status="pending", error=None, attempts=0, task_id=None, started_at=None)
     )
     return result.rowcount

@@ -105,6 +105,7 @@ def create_app() -> Celery:
             "briefing.scan_inbox": {"queue": "inbox"},
             "briefing.reconcile": {"queue": "inbox"},
             "briefing.sync_failed": {"queue": "inbox"},
+            "briefing.retry_refused": {"queue": "inbox"},
             "briefing.process_issue": {"queue": "ingest"},
             "briefing.retrain_classifier": {"queue": "ingest"},
             "briefing.make_due_briefings": {"queue": "reports"},

@@ -69,6 +69,12 @@ class Issue(SQLModel, table=True):
     # articles stand for that text; unique, so two copies processed at once cannot both keep theirs
     text_sha256: str | None = Field(default=None, unique=True, index=True)
     duplicate_of: int | None = Field(default=None, foreign_key="issue.id")
+    # status ``withdrawn`` (console 撤回 / ``briefing withdraw``): out of every future briefing;
+    # only an explicit restore brings it back, to ``withdrawn_from`` (processed, or pending for a rerun)
+    withdrawn_from: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    superseded_by: int | None = None  # the Issue that replaced this one (withdrawn by supersede)
 
 
 class Article(SQLModel, table=True):
@@ -187,3 +193,44 @@ class ServiceMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class IssueLines(SQLModel, table=True):
+    """The parser's line decisions for an Issue, stored when it was processed (the console shows
+    the original text beside what each line became, as it was decided for the stored articles).
+    ``decisions`` is a list of ``[line (0-based), text, became, rule]``."""
+
+    issue_id: int = Field(foreign_key="issue.id", primary_key=True)
+    decisions: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class User(SQLModel, table=True):
+    """A console account. ``role``: operator (收件) | editor (编辑) | admin (管理员); ``signer`` may
+    sign off (签发) briefings. ``password_hash`` is an argon2id hash (argon2-cffi)."""
+
+    __tablename__ = "console_user"  # "user" is a reserved word in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    email: str
+    role: str
+    signer: bool = False
+    password_hash: str
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what and when, from the console and the account commands: ``action`` is login,
+    login_failed, logout, upload, retry, withdraw, restore, supersede, correction, user_add,
+    user_passwd, user_disable; ``target`` names the object (``issue 3``, ``article 12``, a file
+    name); ``ip`` is the client address when known."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    who: str = Field(index=True)
+    action: str = Field(index=True)
+    target: str | None = None
+    detail: str | None = None
+    ip: str | None = Field(default=None, index=True)

@@ -76,6 +76,20 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_sender: str = "briefing@localhost"
 
+    # Web console (briefing web)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    web_secret: SecretStr | None = Field(
+        None, description="signs session cookies and CSRF tokens; default: generated into "
+                          "var/web-secret (mode 0600) on first start")
+    web_secure_cookies: bool = Field(
+        False, description="mark the session cookie Secure (set it when the console is served over HTTPS)")
+    web_session_hours: float = 12.0
+    web_forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn)")
+    web_max_files_per_upload: int = 50
+    flower_url: str = "http://localhost:5555/"
+
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
 

@@ -483,3 +483,79 @@ def received_local_date(settings: Settings, received_at: datetime) -> date:
 
 __all__ = ["ClaimedFile", "ScanResult", "date_from_file_name", "reconcile_processing", "scan", "sync_failed",
            "utcnow"]
+
+
+class FileTooLarge(ValueError):
+    """A dropped file grew past the size limit while it was being written (nothing was kept)."""
+
+
+class InboxDrop:
+    """Write one file into the inbox the way every producer must: under a hidden temporary name
+    (``.NAME.RANDOM.part``, which :func:`find_stable` ignores), then an atomic rename to its
+    final name, so the inbox worker never claims half a file. ``briefing ingest`` and the console's
+    upload both use it; the inbox worker stays the only one that claims files and writes receipts.
+
+    ``write`` raises :class:`FileTooLarge` past ``max_bytes`` (the temporary file is removed).
+    ``commit`` returns the final path: ``safe_name(name)``, or ``stem-2.ext``… when a file of that
+    name still waits in the inbox (never overwritten). ``abort`` removes the temporary file.
+    """
+
+    def __init__(self, settings: Settings, name: str, max_bytes: int | None = None):
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        self.inbox = settings.inbox_dir
+        self.name = safe_name(os.path.basename(name.replace("\\", "/")) or "unnamed")
+        self.max_bytes = settings.max_file_bytes if max_bytes is None else max_bytes
+        self.size = 0
+        self.tmp = self.inbox / f".{self.name}.{uuid.uuid4().hex[:8]}.part"
+        self._fh = open(self.tmp, "xb")  # noqa: SIM115 - closed in commit/abort
+
+    def write(self, chunk: bytes) -> None:
+        """Append ``chunk``; FileTooLarge (and the temporary file removed) past ``max_bytes``."""
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            self.abort()
+            raise FileTooLarge(f"{self.name}: larger than {self.max_bytes} bytes")
+        self._fh.write(chunk)
+
+    def commit(self) -> Path:
+        """Flush to disk and rename into place; returns the final path."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        final = unique_path(self.inbox, self.name)
+        os.replace(self.tmp, final)
+        return final
+
+    def abort(self) -> None:
+        """Drop the temporary file (idempotent)."""
+        if not self._fh.closed:
+            self._fh.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+def retry_refused(session_factory, settings: Settings, receipt_id: int) -> str:
+    """Put a refused file back into the inbox for another try (after a limit was raised or the
+    reader fixed): its kept copy in ``failed/`` is renamed into ``inbox/`` (same file system, so
+    the scanner never sees half a file), its ``.error.json`` removed, and the old receipt's
+    ``stored_path`` cleared (the retry gets a receipt of its own). Inbox worker only: it owns the
+    folders. Returns the name in the inbox. Raises LookupError for an unknown receipt, ValueError
+    when it was not refused or its copy is gone (already retried)."""
+    with session_factory() as session:
+        receipt = session.get(Receipt, receipt_id)
+        if receipt is None:
+            raise LookupError(f"no receipt {receipt_id}")
+        if receipt.outcome != "refused" or not receipt.stored_path:
+            raise ValueError(f"receipt {receipt_id} has no refused file to retry")
+        kept = settings.var_dir / receipt.stored_path
+        if not kept.is_file():
+            raise ValueError(f"the refused copy {receipt.stored_path} is gone")
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+        target = unique_path(settings.inbox_dir, safe_name(receipt.file_name))
+        os.rename(kept, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(kept.with_name(kept.name + ERROR_SUFFIX))
+        receipt.stored_path = None
+        session.add(receipt)
+    log.info("receipt %s: refused file put back into the inbox as %s", receipt_id, target.name)
+    return target.name
