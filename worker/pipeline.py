@@ -186,8 +186,9 @@ def store_result(session_factory, issue_id: int, task_id: str, rows: list[dict],
                  text_hash: str, settings: Settings, decisions: list | None = None) -> Outcome:
     """The store step of ``process_issue``: end the attempt ``processed`` with ``rows`` (article
     columns, ``article_rows``) and ``values`` (Issue columns) and the parser's line ``decisions``
-    (``[line, text, became, rule]`` lists, kept for the console's original-vs-parse view), or ``duplicate`` when another issue
-    holds ``text_hash``. Never raises for a database error and never leaves the Issue in
+    (``[line, text, became, rule]`` lists, kept for the console's original-vs-parse view), or
+    ``duplicate`` when another issue holds ``text_hash``. Never raises for a database
+    error and never leaves the Issue in
     ``processing`` while the database answers: an operational error (``OPERATIONAL_ERRORS``) puts it
     back to ``pending`` with the reason (status ``retry``; ``start_attempt`` counts and caps the
     attempts), any other error marks it ``failed`` with the reason."""
