@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from worker.parsing.credits import _parse_credits
+from worker.parsing.credits import _parse_credits, credit_authors, glued_credit
 from worker.parsing.model import Author, Debris, LineDecision, Page, ParsedArticle, ParsedIssue
 from worker.parsing.patterns import (
     _BULLET,
@@ -16,6 +16,7 @@ from worker.parsing.patterns import (
     _PHOTO_TAIL_BARE,
     _SUBTITLE,
     _WS,
+    _headline_score,
     _is_closed,
     _is_duplicate,
     _weak_title_ok,
@@ -82,7 +83,8 @@ class _Builder:
             a.dateline = dateline
 
     def add_text(self, ln: _Line, text: str, rule: str, new_para: bool | None = None) -> str:
-        """Add body text to the current article (continuing an open paragraph unless new_para)."""
+        """Add body text to the current article: continuing an open paragraph (or, for the line
+        right after a hard-wrapped one, the paragraph it was cut from) unless ``new_para``."""
         mh = _INLINE_HEADER.search(text)
         if mh:  # a running header that landed inside a line
             self.debris("page_header_footer", mh.group(1), ln.idx)
@@ -94,7 +96,7 @@ class _Builder:
         text = text.strip()
         if not text:
             return "nothing"
-        if self.open and a.original_paragraphs and not new_para:
+        if (self.open or ln.data.get("wrap_tail")) and a.original_paragraphs and not new_para:
             prev = a.original_paragraphs[-1]
             if _is_duplicate(prev, text):
                 self.debris("duplicate_fragment", text, ln.idx)
@@ -274,8 +276,8 @@ def _headline_block(cls: list[_Line], i: int) -> tuple[list[_Line], int]:
         c = cls[j]
         if c.kind == "blank":
             blank_gap += 1
-            if blank_gap > 3:
-                break
+            if blank_gap > 3 or (block and block[-1].score == 1):
+                break  # a weak line (with a comma) and a blank: an open paragraph, not a kicker
             j += 1
             continue
         if c.kind != "headline" or (block and _SUBTITLE.match(block[-1].text)):
@@ -290,9 +292,9 @@ def _headline_verdict(b: _Builder, block: list[_Line], j: int) -> tuple[bool, bo
     """(accept, byline follows, reason when rejected) for a headline block ending before ``j``."""
     nxt = _next_content(b.cls, j, 4)
     after = nxt[0] if nxt else None
-    strong_after = (after is not None and after.kind in ("byline", "bracket_byline", "source_line", "credit")) or (
+    strong_after = (after is not None and after.kind in ("byline", "bracket_byline", "source_line", "name_line")) or (
         after is not None and after.kind in ("caption", "text") and len(nxt) > 1
-        and nxt[1].kind in ("byline", "credit") and len(after.text) <= 60)
+        and nxt[1].kind in ("byline", "name_line") and len(after.text) <= 60)
     if after is not None and after.kind == "text" and len(block) == 1 and block[0].score == 1 \
             and len(nxt) > 1 and nxt[1].kind == "byline" and _is_closed(after.text) is False:
         strong_after = False
@@ -369,11 +371,12 @@ def _on_byline(b: _Builder, i: int) -> int:
     ln = b.cls[i]
     a, d = b.cur, ln.data
     if (a is not None and (a.paragraphs or a.captions) and not b.open and d["source"] is None
-            and not d["rest"].strip() and _PHOTO_CREDIT_END.search(d["byline"])):
-        # a photo credit on its own line under a picture item: 记者 张三 摄
+            and not d["rest"].strip() and not d["commentary"]
+            and (_PHOTO_CREDIT_END.search(d["byline"]) or _ends_article(b, i) or _credit_follows(b, i))):
+        # a credit on its own line closing the item: 记者 张三 摄 / 记者 甲 + 通讯员 乙 摄影报道
         b.add_lines(a, ln.idx)
         b.add_byline(a, d["byline"], d["authors"])
-        b.decide(ln, f"byline #{a.seq}", "photo credit line after the item (… 摄)")
+        b.decide(ln, f"byline #{a.seq}", "credit line closing the article (… 摄 / 署名)")
         return i + 1
     if a is None or a.paragraphs or (a.byline and not a.title):
         a = b.new_article(ln.idx)
@@ -431,6 +434,12 @@ def _on_bullet(b: _Builder, i: int) -> int:
 
 def _on_caption(b: _Builder, i: int) -> int:
     ln = b.cls[i]
+    m = glued_credit(ln.text) if not b.open and "rule" not in ln.data else None
+    if m and b.cur is not None and (b.cur.paragraphs or b.cur.title or b.cur.kicker) and _ends_article(b, i):
+        r = b.add_text(ln, ln.text[: m.start()], "text", new_para=True)
+        b.add_byline(b.cur, m.group(1).strip(), credit_authors(m.group(1)))
+        b.decide(ln, f"{r} + byline #{b.cur.seq}", "photo credit glued to the last paragraph")
+        return i + 1
     if b.open:
         r = b.add_text(ln, ln.text, "continuation")
         b.decide(ln, r, "photo credit inside an open paragraph")
@@ -468,7 +477,41 @@ def _on_text(b: _Builder, i: int) -> int:
     return i + 1
 
 
+def _on_name_line(b: _Builder, i: int) -> int:
+    """A line of names only: a byline under the headline, or a signature closing the body."""
+    ln, a = b.cls[i], b.cur
+    if a is not None and not b.open and (
+            (not a.paragraphs and (a.title or a.kicker)) or (a.paragraphs and _ends_article(b, i))):
+        b.add_lines(a, ln.idx)
+        b.add_byline(a, ln.text, ln.data["authors"])
+        where = "under the headline" if not a.paragraphs else "closing the body (signature)"
+        b.decide(ln, f"byline #{a.seq}", f"names-only line {where}")
+        return i + 1
+    ln.score = _headline_score(ln.text, False)
+    if ln.score:
+        ln.kind = "headline"
+        return _on_headline(b, i)
+    ln.kind = "text"
+    return _on_text(b, i)
+
+
+def _ends_article(b: _Builder, i: int) -> bool:
+    """Line ``i`` is the last of its article: what follows is furniture, a headline, a section
+    label, a 下转 marker or the end of the file (a credit line may come first)."""
+    for c in _next_content(b.cls, i + 1, 3):
+        if c.kind in ("byline", "name_line") and not c.data.get("source"):
+            continue  # a credit split over lines
+        return c.kind.startswith("debris:") or c.kind in ("headline", "section", "cont_down", "pageno")
+    return True
+
+
+def _credit_follows(b: _Builder, i: int) -> bool:
+    nxt = _next_content(b.cls, i + 1, 1)
+    return bool(nxt) and nxt[0].kind == "byline" and not nxt[0].data.get("source") and not nxt[0].data.get("rest")
+
+
 _HANDLERS = {
+    "name_line": _on_name_line,
     "blank": _on_blank, "debris": _on_debris, "pageno": _on_pageno, "cont_down": _on_cont_down,
     "cont_up": _on_cont_up, "section": _on_section, "headline": _on_headline, "byline": _on_byline,
     "source_line": _on_source_line, "bracket_byline": _on_bracket_byline, "bullet": _on_bullet,

@@ -12,6 +12,7 @@ from worker.parsing.patterns import (
     _BYLINE_BARE,
     _BYLINE_ONLY,
     _COMMENTARY,
+    _HAN,
     _HAN_RE,
     _ROLE,
     _ROLE_WORD,
@@ -91,9 +92,19 @@ def _match_byline(t: str) -> dict | None:
         if m2:
             authors = _parse_credits(m2.group("br") or m2.group("sp") or m2.group("pl") or "")
             pos += m2.end()
+            pos += _more_names(s, pos, authors)
+        else:
+            m3 = _NAMES_TERM.match(s[pos:])
+            if m3 and all(is_name(x) for x in _NAME_SPLIT.split(m3.group(1).strip())):
+                authors = names_to_authors(m3.group(1), m3.group(2))
+                pos += m3.end()
         byl = (t[: (box.end() if box else 0) + pos]).strip()
         return {"byline": byl, "rest": s[pos:], "source": source, "dateline": dateline,
                 "authors": authors, "commentary": False}
+    m = _NAMES_TERM.fullmatch(s.strip())
+    if m and all(is_name(x) for x in _NAME_SPLIT.split(m.group(1).strip())):  # 吕婷 文/摄, 赵敏 摄
+        return {"byline": t.strip(), "rest": "", "source": None, "dateline": None,
+                "authors": names_to_authors(m.group(1), m.group(2)), "commentary": False}
     m = _BYLINE_BARE.match(s) or _BYLINE_ONLY.match(s.strip())
     if m:
         end = m.end() if m.re is _BYLINE_BARE else len(s)
@@ -104,6 +115,120 @@ def _match_byline(t: str) -> dict | None:
 
 
 
+# Names without a role word, closed by a credit term: 李文涛报道 / 吕婷 文/摄 / 赵敏 摄影报道
+_NAMES_TERM = re.compile(rf"^[ \t\u3000]*([{_HAN}·]{{2,4}}?(?:[ \t\u3000、]+[{_HAN}·]{{2,4}}?)*)[ \t\u3000]*"
+                         r"(文[/／]摄|文[/／]图|摄影报道|图文报道|报道|摄影|摄)(?=[ \t\u3000，,]|$)")
+_NAMES_ONLY = re.compile(rf"^[{_HAN}·]{{2,4}}(?:[ \t\u3000、]+[{_HAN}·]{{2,4}})*$")
+# A credit glued to the end of a paragraph after 。 or a space (not in brackets): … 通讯员 邵峰 摄
+_GLUED_CREDIT = re.compile(
+    rf"(?:(?<=[。！？!?”’」』])|[ \t\u3000]+)((?:{_ROLE})?[ \t\u3000]*[{_HAN}·]{{2,4}}?"
+    rf"(?:[ \t\u3000、]+(?:{_ROLE})?[ \t\u3000]*[{_HAN}·]{{2,4}}?)*[ \t\u3000]*"
+    r"(?:文[/／]摄|摄影报道|图文报道|摄影|摄))[ \t\u3000]*$")
+_TERM_WORDS = ("摄影报道", "图文报道", "报道", "摄影", "文/摄", "文／摄", "文/图", "摄")
+
+
+_MORE_NAME = re.compile(rf"[ \t\u3000]+(?:({_ROLE})[ \t\u3000]*)?([{_HAN}·]{{2,4}})(?=[ \t\u3000])")
+
+
+def _more_names(s: str, pos: int, authors: list[Author]) -> int:
+    """Names after a byline's credits separated by spaces (``通讯员 梁晓 吴斌 记者 黄立 近日，…``):
+    each must be a name by shape and be followed by a space; returns the characters consumed."""
+    start = pos
+    role = authors[-1].role if authors else "作者"
+    while (m := _MORE_NAME.match(s, pos)) and (m.group(1) or is_name(m.group(2))):
+        if m.group(1):
+            found = _parse_credits(m.group(0))
+            if not found:
+                break
+            authors.extend(found)
+            role = found[-1].role
+        else:
+            authors.append(Author(m.group(2), role))
+        pos = m.end()
+    return pos - start
+
+
+def is_name(s: str) -> bool:
+    """A personal name by shape: 2–3 Han characters (4 with a compound family name) starting with a
+    family name of ``config/parsing.yaml``; never a role word or credit term."""
+    from worker.parsing.config import parsing_config
+
+    s = s.strip()
+    if not 2 <= len(s) <= 4 or not all(_HAN_RE.match(c) for c in s) or _ROLE_IN.search(s):
+        return False
+    if any(w in s for w in _TERM_WORDS):
+        return False
+    cfg = parsing_config()
+    if s[:2] in cfg.compound_surnames:
+        return len(s) in (3, 4)
+    return len(s) <= 3 and s[0] in cfg.surnames
+
+
+def names_line(t: str) -> list[str] | None:
+    """The names of a line made only of names (``徐丹 顾晓晨``, ``赵敏``), else None."""
+    t = t.strip()
+    if not _NAMES_ONLY.match(t):
+        return None
+    names = [x for x in re.split(r"[ \t\u3000、]+", t) if x]
+    return names if all(is_name(x) for x in names) else None
+
+
+def names_to_authors(names: str, term: str | None = None) -> list[Author]:
+    """Authors for names credited without a role word: 摄影 for a photo term, else 作者."""
+    role = "摄影" if term and "摄" in term and "报道" not in term else "作者"
+    return [Author(x, role) for x in re.split(r"[ \t\u3000、]+", names.strip()) if x]
+
+
+def glued_credit(text: str) -> re.Match | None:
+    """A photo credit glued to the end of a paragraph (``…职工。 通讯员 邵峰 摄``, ``…掌声。记者 何悦 摄``,
+    ``…技术。 记者 潘越 摄影报道``, ``…布面。吴晓 文/摄``) whose names are names; group 1 = the credit."""
+    m = _GLUED_CREDIT.search(text)
+    if not m or m.start() == 0:
+        return None
+    authors = _parse_credits(m.group(1))
+    if not authors:
+        bare = _NAMES_TERM.fullmatch(m.group(1).strip())
+        if not bare or not all(is_name(x) for x in _NAME_SPLIT.split(bare.group(1).strip())):
+            return None
+    return m
+
+
+def credit_authors(credit: str) -> list[Author]:
+    """Authors of a credit string with or without role words."""
+    authors = _parse_credits(credit)
+    if authors:
+        return authors
+    bare = _NAMES_TERM.fullmatch(credit.strip())
+    return names_to_authors(bare.group(1), bare.group(2)) if bare else []
+
+
 def attach_credits(issue) -> None:
-    """Stage 5 (filled in below)."""
-    return None
+    """Stage 5: a photo item's caption becomes its body (图片新闻: the picture's description is the
+    article), and a credit glued to the end of that body becomes the article's byline.
+
+    ``issue`` is a :class:`~worker.parsing.model.ParsedIssue`; changed in place. Credits on lines
+    of their own, names-only lines and bare signature names were attached while assembling."""
+    for a in issue.articles:
+        if a.kind == "news" and a.captions and not a.paragraphs and not a.title_derived:
+            a.kind = "photo"
+            a.paragraphs, a.original_paragraphs = a.captions, a.original_captions
+            a.captions, a.original_captions = [], []
+        if a.kind == "photo" and a.paragraphs:
+            m = glued_credit(a.original_paragraphs[-1])
+            if m:
+                _take_credit(a, m)
+
+
+def _take_credit(a, m: re.Match) -> None:
+    from worker.parsing.patterns import normalize_display
+
+    body = a.original_paragraphs[-1][: m.start()].rstrip()
+    credit = m.group(1).strip()
+    a.original_paragraphs[-1] = body
+    a.paragraphs[-1] = normalize_display(body)
+    a.byline = f"{a.byline} {credit}" if a.byline else credit
+    names = {x.name for x in a.authors}
+    for au in credit_authors(credit):
+        if au.name not in names:
+            a.authors.append(au)
+            names.add(au.name)

@@ -37,11 +37,6 @@ def finish(issue: ParsedIssue, text: str, file_name: str | None) -> None:
             ans = sum(1 for p in a.paragraphs if _INTERVIEW_A.match(p))
             if q >= 2 or (q and ans):
                 a.kind = "interview"
-            elif a.captions and not a.paragraphs:
-                # a photo item (图片新闻): its caption is its body
-                a.kind = "photo"
-                a.paragraphs, a.original_paragraphs = a.captions, a.original_captions
-                a.captions, a.original_captions = [], []
             elif a.section in ("图片新闻", "图片报道", "图说") and len(a.paragraphs) <= 1:
                 a.kind = "photo"
     dated = [a.published_on for a in issue.articles if a.published_on]
