@@ -473,7 +473,12 @@ def _on_text(b: _Builder, i: int) -> int:
         b.cur = None
     # one-paragraph-a-line layout: an indented line always starts a paragraph
     r = b.add_text(ln, t, "text", new_para=True if (b.indent_mode and ln.indented) else None)
-    b.decide(ln, r, "continues open paragraph" if "continued" in r else "text line")
+    rule = "continues open paragraph" if "continued" in r else "text line"
+    if ln.data.get("wrap_tail") and "continued" in r:
+        rule = "line after a hard-wrapped line: same paragraph"
+    if ln.data.get("wrapped"):
+        rule += "; full-width line, hard-wrapped (PDF text)"
+    b.decide(ln, r, rule)
     return i + 1
 
 

@@ -204,7 +204,8 @@ def credit_authors(credit: str) -> list[Author]:
 
 def attach_credits(issue) -> None:
     """Stage 5: a photo item's caption becomes its body (图片新闻: the picture's description is the
-    article), and a credit glued to the end of that body becomes the article's byline.
+    article), and a photo credit glued to the end of an article's last paragraph (``…。 通讯员 X 摄``)
+    becomes its byline; the line's explanation says so.
 
     ``issue`` is a :class:`~worker.parsing.model.ParsedIssue`; changed in place. Credits on lines
     of their own, names-only lines and bare signature names were attached while assembling."""
@@ -213,10 +214,14 @@ def attach_credits(issue) -> None:
             a.kind = "photo"
             a.paragraphs, a.original_paragraphs = a.captions, a.original_captions
             a.captions, a.original_captions = [], []
-        if a.kind == "photo" and a.paragraphs:
-            m = glued_credit(a.original_paragraphs[-1])
-            if m:
-                _take_credit(a, m)
+        m = glued_credit(a.original_paragraphs[-1]) if a.paragraphs else None
+        if m:
+            _take_credit(a, m)
+            line = a.source_lines[-1] if a.source_lines else None
+            for d in issue.explain:
+                if d.line == line:
+                    d.became += f" + byline #{a.seq}"
+                    d.rule += "; photo credit glued to the last paragraph"
 
 
 def _take_credit(a, m: re.Match) -> None:

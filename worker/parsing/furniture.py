@@ -63,8 +63,7 @@ def _by_shape(t: str, cfg: ParsingConfig) -> dict | None:
         return {"kind": "navigation", "rule": "navigation line (上一篇/下一篇/放大…)"}
     for paper in cfg.papers:
         if compact.startswith(paper) and 0 < len(compact) - len(paper) <= 6 \
-                and re.fullmatch(rf"[·•\-—_]?[{_HAN}]{{2,5}}", compact[len(paper):]) \
-                and not _MASTHEAD.match(compact):
+                and re.fullmatch(rf"[·•\-—_]?[{_HAN}]{{2,5}}", compact[len(paper):]):
             return {"kind": "masthead", "rule": "site header (paper name + edition)"}
     return _dated_footer(t, compact, cfg)
 
@@ -85,7 +84,7 @@ def _dated_footer(t: str, compact: str, cfg: ParsingConfig) -> dict | None:
     for p in cfg.papers:
         rest = rest.replace(p, "")
     words = [w for w in _FIELD_SPLIT.split(rest) if len(re.findall(f"[{_HAN}]", w)) >= 1]
-    if sum(len(w) for w in words) < 6 or len(words) < 2:
+    if sum(len(w) for w in words) < 6:
         return None  # a running page header (date + paper / page only): left to the roles stage
     try:
         day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
