@@ -40,7 +40,8 @@ def _score_set(name: str) -> tuple[dict[str, list[int]], dict[str, float]]:
 
 
 def _articles(name: str) -> int:
-    return sum(len(json.loads(p.read_text(encoding="utf-8"))["articles"]) for p in (DATA / name / "gold").glob("*.json"))
+    golds = (DATA / name / "gold").glob("*.json")
+    return sum(len(json.loads(p.read_text(encoding="utf-8"))["articles"]) for p in golds)
 
 
 @pytest.mark.parametrize("name", ["tuning", "heldout"])

@@ -69,7 +69,8 @@ def test_digital_edition_pages_split_into_articles_with_furniture_removed() -> N
     assert [a.title for a in parsed.articles] == [
         "嘉兴为环卫工人建起暖心小屋", "台州举办职工书法比赛", "一起欠薪案在工会调解下化解"]
     first = parsed.articles[0]
-    assert first.paragraphs == ["3月3日，嘉兴市南湖区首批20个环卫工人暖心小屋投入使用。", "小屋配有热水、微波炉和应急药箱。"]
+    assert first.paragraphs == ["3月3日，嘉兴市南湖区首批20个环卫工人暖心小屋投入使用。",
+                                "小屋配有热水、微波炉和应急药箱。"]
     assert _names(first) == ["周一航"]
     kinds = {d.text: d.kind for d in parsed.debris}
     assert kinds["技术支持：某某网络科技有限公司"] == "site_footer"
@@ -94,9 +95,10 @@ def test_explain_names_the_furniture_rule_for_every_removed_line() -> None:
     assert _rule(parsed, "浙ICP备00012345号-1").startswith("site footer")
     assert _rule(parsed, "上一篇　下一篇　返回目录").startswith("navigation line")
     assert _rule(parsed, "浙江工人日报数字报").startswith("site header")
-    for d in parsed.explain:  # every removed line names its rule
+    body_rules = ("text line", "continues open paragraph", "blank line")
+    for d in parsed.explain:  # every removed line names the furniture rule that removed it
         if d.became.startswith("debris:"):
-            assert d.rule and "pattern" in d.rule or "(" in d.rule or "line" in d.rule
+            assert d.rule and not d.rule.startswith(body_rules), d
 
 
 def test_one_page_paste_is_recognised_by_shape_alone() -> None:
@@ -216,7 +218,8 @@ def test_a_photo_report_credit_closes_an_article_and_never_opens_one() -> None:
 
 def test_glued_credit_in_mid_body_stays_a_caption() -> None:
     """An in-body picture caption with its credit is not the end of the article (unseen issue_0318)."""
-    parsed = _parse("标题一二三四\n\n本报讯 记者 朱明 3月1日，某地举行活动。\n\n骑手在驿站休息。 记者 朱明 摄\n\n活动还有后续安排。")
+    parsed = _parse("标题一二三四\n\n本报讯 记者 朱明 3月1日，某地举行活动。\n\n"
+                    "骑手在驿站休息。 记者 朱明 摄\n\n活动还有后续安排。")
     a = parsed.articles[0]
     assert a.captions == ["骑手在驿站休息。 记者 朱明 摄"]
     assert a.paragraphs[-1] == "活动还有后续安排。"
@@ -269,7 +272,8 @@ def test_open_last_paragraph_does_not_swallow_the_next_headline() -> None:
 def test_rejected_headline_label_gives_the_real_reason() -> None:
     """Bug: after a paragraph ending in 。 the label said "previous paragraph open" (the open flag
     was read after the rejected line had been appended)."""
-    parsed = _parse("某地工会开展活动\n\n本报讯 记者 王一 3月1日，某地工会开展活动。\n某项活动，持续进行\n后续还有更多内容安排")
+    parsed = _parse("某地工会开展活动\n\n本报讯 记者 王一 3月1日，某地工会开展活动。\n"
+                    "某项活动，持续进行\n后续还有更多内容安排")
     rule = _rule(parsed, "某项活动，持续进行")
     assert rule.startswith("headline-like line rejected")
     assert "previous paragraph open" not in rule
@@ -299,3 +303,41 @@ def test_one_sentence_splitter() -> None:
 
     doc = make_doc(["标题"], ["第一句。第二句！"])
     assert [doc.text[s:e] for s, e in doc.sentences] == [doc.body[s:e] for s, e in sentence_spans(doc.body)]
+
+
+def test_bracketed_credit_wrapped_into_the_last_pdf_line_is_the_byline() -> None:
+    body = ("2月1日，义乌市总工会在稠城街道开展外来务工人员技能培训，300余名职工参加。"
+            "培训内容涵盖电工、焊工等工种。（通讯员 楼晓东）")
+    text = "\n\n".join(["浙江工人日报　2025年2月3日　星期一", "5　综合新闻", "义乌开展外来务工人员技能培训",
+                       "\n".join(body[k:k + 16] for k in range(0, len(body), 16)),
+                       "永康五金工匠比技艺", "本报讯 记者 应一帆 2月2日，永康市五金行业职工技能大赛举行。"])
+    parsed = _parse(text)
+    first = parsed.articles[0]
+    assert first.title == "义乌开展外来务工人员技能培训"
+    assert first.paragraphs[-1].endswith("焊工等工种。") and _names(first) == ["楼晓东"]
+
+
+def test_slash_credit_glued_to_an_open_ending_does_not_swallow_the_next_article() -> None:
+    parsed = _parse("绍兴开展安全培训\n\n本报讯 李明明报道  近日，绍兴市总工会开展安全培训。\n\n"
+                    "培训共有200人参加。 图/王小东\n\n"
+                    "温州职工运动会\n\n8月1日，温州职工运动会开幕。林一 文/摄")
+    first, second = parsed.articles
+    assert first.paragraphs == ["近日，绍兴市总工会开展安全培训。", "培训共有200人参加。"]
+    assert _names(first) == ["李明明", "王小东"]
+    assert (second.title, second.paragraphs) == ("温州职工运动会", ["8月1日，温州职工运动会开幕。"])
+    assert _names(second) == ["林一"]
+
+
+def test_cut_line_does_not_swallow_a_headline_whose_body_opens_with_a_lead() -> None:
+    parsed = _parse("甲地开展安全检查\n\n本报讯 记者 王一 9月1日，甲地开展检查。\n\n"
+                    "会议要求，各级工会要组织职工开展隐患排查\n\n"
+                    "乙地举办职工运动会\n\n9月2日，乙地举办职工运动会。")
+    assert [a.title for a in parsed.articles] == ["甲地开展安全检查", "乙地举办职工运动会"]
+    # an open paragraph still continues across a blank line when no article starts there
+    again = _parse("甲地开展安全检查\n\n本报讯 记者 王一 9月1日，甲地开展检查，检查发现的问题\n\n已经全部整改到位。")
+    assert again.articles[0].paragraphs == ["9月1日，甲地开展检查，检查发现的问题已经全部整改到位。"]
+
+
+def test_short_first_part_of_a_one_line_headline_is_not_a_kicker() -> None:
+    parsed = _parse("余杭 “暖心食堂”开张迎来首批客人\n\n本报讯 记者 王一 2月3日，余杭区“暖心食堂”开张。")
+    assert (parsed.articles[0].kicker, parsed.articles[0].title) == (None, "余杭“暖心食堂”开张迎来首批客人")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from worker.parsing.credits import _parse_credits, credit_authors, glued_credit
@@ -153,7 +154,8 @@ def _split_headline(lines: list[str]) -> tuple[str | None, str | None, str | Non
             k = max(range(len(parts)), key=lambda j: lens[j])
             before = sum(lens[:k])
             after = sum(lens[k:])
-            if k > 0 and lens[k] >= 8 and after >= 1.5 * before:
+            # a short first part (杭州 “爱心托管班”…) is not a kicker: one title with a space inside
+            if k > 0 and lens[k] >= 8 and after >= 1.5 * before and before >= 4:
                 kicker, title = " ".join(parts[:k]), " ".join(parts[k:])
             else:
                 title = main[0]
@@ -280,12 +282,15 @@ def _headline_block(cls: list[_Line], i: int) -> tuple[list[_Line], int]:
                 break  # a weak line (with a comma) and a blank: an open paragraph, not a kicker
             j += 1
             continue
-        if c.kind != "headline" or (block and _SUBTITLE.match(block[-1].text)):
-            break
+        if c.kind != "headline" or (block and _SUBTITLE.match(block[-1].text)) or (blank_gap and c.score == 1):
+            break  # … or a weak line (with a comma) after a blank: the body's first line, not a headline
         block.append(c)
         blank_gap = 0
         j += 1
     return block, j
+
+
+_LEAD_OPENING = re.compile(r"^(?:\d{1,2}月\d{1,2}日|近日|日前|近期|连日来|今年以来|昨天|昨日|今天|日前)")
 
 
 def _headline_verdict(b: _Builder, block: list[_Line], j: int) -> tuple[bool, bool, str]:
@@ -303,7 +308,10 @@ def _headline_verdict(b: _Builder, block: list[_Line], j: int) -> tuple[bool, bo
     if not all_strong and not b.open and after is not None and after.kind == "text" \
             and len(after.text) >= 40 and all(c.score == 2 or _weak_title_ok(c.text) for c in block):
         all_strong = True  # a short question/exclamation or comma title, followed by a body paragraph
-    accept = (strong_after or (all_strong and not b.open and content_follows)
+    # an open paragraph (a cut line, a credit) does not swallow a headline whose body opens with a
+    # lead's time phrase (9月1日，/近日，)
+    lead_follows = after is not None and after.kind == "text" and _LEAD_OPENING.match(after.text) is not None
+    accept = (strong_after or (all_strong and (not b.open or lead_follows) and content_follows)
               or (all_strong and not b.open and after is None and b.cur is None)
               or (after is not None and after.kind == "bullet" and not b.open))
     reason = ("previous paragraph open" if b.open else
@@ -467,6 +475,12 @@ def _on_text(b: _Builder, i: int) -> int:
         r = b.add_text(ln, t[: m.start()], "text")
         b.add_byline(b.cur, m.group(0).strip(), _parse_credits(m.group(1)))
         b.decide(ln, f"{r} + byline #{b.cur.seq}", "trailing credits in brackets")
+        return i + 1
+    m = glued_credit(t)
+    if m and b.cur is not None and _ends_article(b, i):  # …参加。 图/王小东 closing the article
+        r = b.add_text(ln, t[: m.start()], "text")
+        b.add_byline(b.cur, m.group(1).strip(), credit_authors(m.group(1)))
+        b.decide(ln, f"{r} + byline #{b.cur.seq}", "photo credit glued to the last paragraph")
         return i + 1
     if b.bullets_are_articles and b.cur is not None and b.cur.bullet and not b.open:
         b.bullets_are_articles = False

@@ -11,6 +11,7 @@ from worker.parsing.patterns import (
     _BYLINE_AFTER_SRC,
     _BYLINE_BARE,
     _BYLINE_ONLY,
+    _BYLINE_TAIL,
     _COMMENTARY,
     _HAN,
     _HAN_RE,
@@ -18,6 +19,8 @@ from worker.parsing.patterns import (
     _ROLE_WORD,
     _SRC_LOCAL,
     _SRC_WIRE,
+    _is_closed,
+    normalize_display,
 )
 
 _ROLE_SPLIT = re.compile(f"({_ROLE})")
@@ -123,7 +126,9 @@ _NAMES_ONLY = re.compile(rf"^[{_HAN}·]{{2,4}}(?:[ \t\u3000、]+[{_HAN}·]{{2,4}
 _GLUED_CREDIT = re.compile(
     rf"(?:(?<=[。！？!?”’」』])|[ \t\u3000]+)((?:{_ROLE})?[ \t\u3000]*[{_HAN}·]{{2,4}}?"
     rf"(?:[ \t\u3000、]+(?:{_ROLE})?[ \t\u3000]*[{_HAN}·]{{2,4}}?)*[ \t\u3000]*"
-    r"(?:文[/／]摄|摄影报道|图文报道|摄影|摄))[ \t\u3000]*$")
+    r"(?:文[/／]摄|摄影报道|图文报道|摄影|摄)"
+    # or a slash credit: … 图/王小东, …。文/李四
+    rf"|(?:文|图|摄影|摄)[/／][ \t\u3000]*[{_HAN}·]{{2,4}}(?:[ \t\u3000、]+[{_HAN}·]{{2,4}})*)[ \t\u3000]*$")
 _TERM_WORDS = ("摄影报道", "图文报道", "报道", "摄影", "文/摄", "文／摄", "文/图", "摄")
 
 
@@ -214,21 +219,32 @@ def attach_credits(issue) -> None:
             a.kind = "photo"
             a.paragraphs, a.original_paragraphs = a.captions, a.original_captions
             a.captions, a.original_captions = [], []
-        m = glued_credit(a.original_paragraphs[-1]) if a.paragraphs else None
+        last = a.original_paragraphs[-1] if a.paragraphs else ""
+        m = glued_credit(last) if last else None
         if m:
-            _take_credit(a, m)
-            line = a.source_lines[-1] if a.source_lines else None
-            for d in issue.explain:
-                if d.line == line:
-                    d.became += f" + byline #{a.seq}"
-                    d.rule += "; photo credit glued to the last paragraph"
+            _take_credit(a, m.start(), m.group(1))
+            _explain(issue, a, "photo credit glued to the last paragraph")
+            continue
+        # a bracketed credit that a hard wrap joined to the last paragraph: …工种。（通讯员 X）
+        # (a photo item keeps its bracketed credit in its body: unseen zjgr-20250430)
+        m = _BYLINE_TAIL.search(last) if a.kind != "photo" else None
+        if m and m.start() > 0 and _is_closed(last[: m.start()]):
+            _take_credit(a, m.start(), m.group(0))
+            _explain(issue, a, "credits in brackets closing the last paragraph")
 
 
-def _take_credit(a, m: re.Match) -> None:
-    from worker.parsing.patterns import normalize_display
+def _explain(issue, a, rule: str) -> None:
+    line = a.source_lines[-1] if a.source_lines else None
+    for d in issue.explain:
+        if d.line == line:
+            d.became += f" + byline #{a.seq}"
+            d.rule += f"; {rule}"
 
-    body = a.original_paragraphs[-1][: m.start()].rstrip()
-    credit = m.group(1).strip()
+
+def _take_credit(a, start: int, credit: str) -> None:
+    """Move the end of ``a``'s last paragraph from ``start`` on (a credit) to its byline/authors."""
+    body = a.original_paragraphs[-1][:start].rstrip()
+    credit = credit.strip()
     a.original_paragraphs[-1] = body
     a.paragraphs[-1] = normalize_display(body)
     a.byline = f"{a.byline} {credit}" if a.byline else credit

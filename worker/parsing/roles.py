@@ -87,14 +87,15 @@ def tag_lines(lines: list[str], hints: set[int], indent_mode: bool,
 
 def wrap_width(lines: list[str]) -> int | None:
     """The fixed line width of a hard-wrapped text (PDF-to-text copies): the most common length
-    (≥ 12 characters) when at least 5 lines and 30 % of the non-blank lines have it (±1), else None."""
-    lengths = Counter(len(_WS.sub("", x)) for x in lines if len(_WS.sub("", x)) >= 12)
+    (≥ 12 characters, spaces counted) when at least 3 lines and a quarter of the non-blank lines
+    have it (±1), else None."""
+    lengths = Counter(len(x.strip()) for x in lines if len(x.strip()) >= 12)
     nonblank = sum(1 for x in lines if x.strip())
     if not lengths:
         return None
-    width = max(lengths, key=lambda n: lengths[n - 1] + lengths[n] + lengths[n + 1])
+    width = max(lengths, key=lambda n: (lengths[n], n))
     near = lengths[width - 1] + lengths[width] + lengths[width + 1]
-    return width if near >= 5 and near >= 0.3 * nonblank else None
+    return width if near >= 3 and near >= 0.25 * nonblank else None
 
 
 def _mark_wrapped(out: list[_Line], width: int) -> None:
@@ -102,7 +103,7 @@ def _mark_wrapped(out: list[_Line], width: int) -> None:
     mid-paragraph; it and its successor are body text, never headline candidates."""
     for k, ln in enumerate(out[:-1]):
         nxt = out[k + 1]
-        if ln.kind in ("headline", "text", "byline", "caption") and len(_WS.sub("", ln.text)) >= width - 1 \
+        if ln.kind in ("headline", "text", "byline", "caption") and len(ln.text) >= width - 1 \
                 and nxt.kind in ("headline", "text", "name_line", "caption", "bracket_byline"):
             ln.data["wrapped"] = True
             if ln.kind == "headline":
