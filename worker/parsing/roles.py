@@ -76,6 +76,8 @@ def tag_lines(lines: list[str], hints: set[int], indent_mode: bool,
         elif i in furniture:
             ln.kind = "debris:" + furniture[i]["kind"]
             ln.data.update(furniture[i])
+            if ln.kind == "debris:masthead" and state["masthead"] is None:
+                state["masthead"] = _WS.sub("", t)  # a digital edition's site header
         elif _is_rule(t):
             ln.kind = "debris:rule"
         elif not _tag_layout(ln, _WS.sub("", t), state):
