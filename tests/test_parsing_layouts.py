@@ -341,3 +341,12 @@ def test_cut_line_does_not_swallow_a_headline_whose_body_opens_with_a_lead() -> 
 def test_short_first_part_of_a_one_line_headline_is_not_a_kicker() -> None:
     parsed = _parse("余杭 “暖心食堂”开张迎来首批客人\n\n本报讯 记者 王一 2月3日，余杭区“暖心食堂”开张。")
     assert (parsed.articles[0].kicker, parsed.articles[0].title) == (None, "余杭“暖心食堂”开张迎来首批客人")
+
+
+def test_a_page_line_repeated_on_every_article_page_keeps_its_page_number() -> None:
+    page = ["浙江工人日报电子版", "", "第02版:综合", ""]
+    text = "\n".join([*page, "长兴建成一批爱心母婴室", "", "本报讯 通讯员 钱一 近日，长兴县建成一批母婴室。", "",
+                      *page, "嵊州开展职工篮球赛", "", "本报讯 记者 何一 6月29日，嵊州市职工篮球赛开赛。"])
+    parsed = _parse(text)
+    assert [(a.title, a.page, a.page_name) for a in parsed.articles] == [
+        ("长兴建成一批爱心母婴室", 2, "综合"), ("嵊州开展职工篮球赛", 2, "综合")]

@@ -47,6 +47,9 @@ def find_furniture(lines: list[str], cfg: ParsingConfig) -> dict[int, dict]:
         if found:
             out[i] = found
     for i in _repeated(lines, out):
+        t = lines[i].strip()
+        if _PAGE_MARKER.match(t) or _DATE_LINE.match(t):
+            continue  # the roles stage reads their page number / date
         out.setdefault(i, {"kind": "page_header_footer",
                            "rule": "repeated furniture (recurs with only numbers, dates or one field changing)"})
     _page_lines(lines, out, cfg)
