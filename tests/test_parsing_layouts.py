@@ -350,3 +350,11 @@ def test_a_page_line_repeated_on_every_article_page_keeps_its_page_number() -> N
     parsed = _parse(text)
     assert [(a.title, a.page, a.page_name) for a in parsed.articles] == [
         ("长兴建成一批爱心母婴室", 2, "综合"), ("嵊州开展职工篮球赛", 2, "综合")]
+
+
+def test_a_line_restating_the_current_headline_is_furniture() -> None:
+    parsed = _parse("嵊州开展职工篮球赛\n\n本报讯 记者 何一 6月29日，嵊州市职工篮球赛开赛。\n\n嵊州开展职工篮球赛\n\n"
+                    "新昌举办读书会\n\n本报讯 记者 何一 6月28日，新昌县举办职工读书会。")
+    assert [a.title for a in parsed.articles] == ["嵊州开展职工篮球赛", "新昌举办读书会"]
+    assert parsed.articles[0].paragraphs == ["6月29日，嵊州市职工篮球赛开赛。"]
+    assert "restating the current headline" in next(d.rule for d in parsed.explain if d.line == 4)

@@ -321,6 +321,12 @@ def _headline_verdict(b: _Builder, block: list[_Line], j: int) -> tuple[bool, bo
 
 def _on_headline(b: _Builder, i: int) -> int:
     cls = b.cls
+    a, ln = b.cur, cls[i]
+    if a is not None and a.paragraphs and a.original_headline \
+            and _WS.sub("", ln.text) in (_WS.sub("", "".join(a.original_headline)), _WS.sub("", a.title or "")):
+        b.debris("page_header_footer", ln.text, ln.idx)  # a page's footer/header restating the headline
+        b.decide(ln, "debris:page_header_footer", "line restating the current headline")
+        return i + 1
     block, j = _headline_block(cls, i)
     accept, strong_after, reason = _headline_verdict(b, block, j)
     nxt = _next_content(cls, j, 1)
