@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from worker.parsing.config import parsing_config
 from worker.parsing.credits import _parse_credits, credit_authors, glued_credit
 from worker.parsing.model import Author, Debris, LineDecision, Page, ParsedArticle, ParsedIssue
 from worker.parsing.patterns import (
     _BULLET,
     _BYLINE_TAIL,
-    _COMMENT_LABELS,
     _ENUM_SUBHEAD,
     _INLINE_HEADER,
     _PHOTO_CREDIT_END,
@@ -49,7 +49,7 @@ class _Builder:
     def new_article(self, line: int) -> ParsedArticle:
         self.seq += 1
         a = ParsedArticle(seq=self.seq, page=self.page, page_name=self.page_name, section=self.section)
-        if self.section in _COMMENT_LABELS:
+        if self.section in parsing_config().commentary_labels:
             a.kind = "commentary"
         self.issue.articles.append(a)
         self.cur = self.last_article = a

@@ -15,7 +15,8 @@ class ParsingConfig:
     """What the parser must know about a paper. ``papers``/``page_names`` are tuples of strings;
     ``site_footer`` and ``navigation`` are compiled patterns (a line containing a site-footer word;
     a line made only of navigation words); ``surnames`` is a set of one-character family names and
-    ``compound_surnames`` a tuple of two-character ones."""
+    ``compound_surnames`` a tuple of two-character ones; ``section`` matches a whole line that is
+    one of ``section_labels`` or ``commentary_labels`` (栏目 such as 简讯, 评论)."""
 
     papers: tuple[str, ...]
     page_names: tuple[str, ...]
@@ -23,6 +24,10 @@ class ParsingConfig:
     navigation: re.Pattern
     surnames: frozenset[str]
     compound_surnames: tuple[str, ...]
+    section_labels: tuple[str, ...] = ()
+    commentary_labels: tuple[str, ...] = ()
+    photo_labels: tuple[str, ...] = ()
+    section: re.Pattern = re.compile("(?!)")
 
 
 def _alternation(words) -> str:
@@ -32,6 +37,7 @@ def _alternation(words) -> str:
 def build_config(raw: dict) -> ParsingConfig:
     """A :class:`ParsingConfig` from the mapping of ``config/parsing.yaml`` (missing keys = empty)."""
     nav = _alternation(raw.get("navigation_words") or ())
+    sections = [*(raw.get("section_labels") or ()), *(raw.get("commentary_labels") or ())]
     return ParsingConfig(
         papers=tuple(raw.get("papers") or ()),
         page_names=tuple(raw.get("page_names") or ()),
@@ -39,6 +45,10 @@ def build_config(raw: dict) -> ParsingConfig:
         navigation=re.compile(rf"^(?:[【\[]?(?:{nav})[】\]]?[\s|｜/·]*)+$"),
         surnames=frozenset("".join((raw.get("surnames") or "").split())),
         compound_surnames=tuple(raw.get("compound_surnames") or ()),
+        section_labels=tuple(raw.get("section_labels") or ()),
+        commentary_labels=tuple(raw.get("commentary_labels") or ()),
+        photo_labels=tuple(raw.get("photo_labels") or ()),
+        section=re.compile(f"^(?:{_alternation(sections)})$"),
     )
 
 

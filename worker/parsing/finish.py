@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 
 from worker.intake.reading import date_from_file_name
+from worker.parsing.config import parsing_config
 from worker.parsing.model import ParsedIssue
 from worker.parsing.patterns import _DATE_FULL, _INTERVIEW_A, _INTERVIEW_Q, _LEAD_TIME, _MD, _YEAR
 from worker.parsing.sentences import first_sentence
@@ -37,7 +38,7 @@ def finish(issue: ParsedIssue, text: str, file_name: str | None) -> None:
             ans = sum(1 for p in a.paragraphs if _INTERVIEW_A.match(p))
             if q >= 2 or (q and ans):
                 a.kind = "interview"
-            elif a.section in ("图片新闻", "图片报道", "图说") and len(a.paragraphs) <= 1:
+            elif a.section in parsing_config().photo_labels and len(a.paragraphs) <= 1:
                 a.kind = "photo"
     dated = [a.published_on for a in issue.articles if a.published_on]
     if dated and (issue.issue_date is None or min(dated) < issue.issue_date):

@@ -55,14 +55,6 @@ _EDITOR = re.compile(
 _CONT_DOWN = re.compile(rf"[（(]\s*(?:下转|转)\s*(?:第\s*)?({_NUM}|[A-Z]\d{{1,2}})\s*版[^）)\n]{{0,12}}[）)]")
 _CONT_UP = re.compile(rf"[（(]\s*(?:上接|紧接|接)\s*(?:第\s*)?({_NUM}|[A-Z]\d{{1,2}})\s*版[^）)\n]{{0,12}}[）)]")
 _CONT_BARE = re.compile(rf"^(?:(下转|转)|(上接|紧接))\s*(?:第\s*)?({_NUM}|[A-Z]\d{{1,2}})\s*版\s*$")
-# Labels of sections whose items are separate articles (also detected structurally: a short line
-# followed by bullet items). Operators may extend this list here.
-SECTION_LABELS = (
-    "简讯", "短讯", "快讯", "要闻简报", "新闻简报", "新闻速递", "工会简讯", "一句话新闻", "图片新闻",
-    "图片报道", "图说", "资讯", "动态", "工会动态", "基层动态", "各地动态", "速览", "信息窗",
-)
-_COMMENT_LABELS = ("评论", "言论", "时评", "社论", "短评", "评论员文章", "工会论坛", "观点")
-_SECTION_RE = re.compile("^(?:" + "|".join(map(re.escape, SECTION_LABELS + _COMMENT_LABELS)) + ")$")
 _BULLET = re.compile(r"^([■●◆▲★▶►•◼⬛])\s*")
 _BOX = re.compile(r"^([□◇◎○☆])\s*")
 

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from worker.parsing.config import parsing_config
 from worker.parsing.credits import _match_byline, _parse_credits, glued_credit, names_line, names_to_authors
 from worker.parsing.patterns import (
     _BULLET,
@@ -29,7 +30,6 @@ from worker.parsing.patterns import (
     _PAGE_NUMBER,
     _PHOTO_TAIL,
     _RUNNING_HEADER,
-    _SECTION_RE,
     _SOURCE_ONLY,
     _WS,
     _headline_score,
@@ -179,7 +179,7 @@ def _tag_continuation(ln: _Line, compact: str) -> bool:
 def _tag_content(ln: _Line, compact: str, hinted: bool, indent_mode: bool) -> None:
     """Section label, bullet, source line, byline, caption, names-only line, headline candidate, text."""
     t = ln.text
-    if _SECTION_RE.match(compact):
+    if parsing_config().section.match(compact):
         ln.kind = "section"
         return
     if _END_MARK.match(compact):
