@@ -358,3 +358,15 @@ def test_a_line_restating_the_current_headline_is_furniture() -> None:
     assert [a.title for a in parsed.articles] == ["嵊州开展职工篮球赛", "新昌举办读书会"]
     assert parsed.articles[0].paragraphs == ["6月29日，嵊州市职工篮球赛开赛。"]
     assert "restating the current headline" in next(d.rule for d in parsed.explain if d.line == 4)
+
+
+def test_web_metadata_lines_are_furniture_and_the_author_field_credits() -> None:
+    text = "\n".join(["浙江工人日报数字报", "第01版：要闻", "【字号　大　中　小】", "宁波开展职工技能比武",
+                      "作者：记者 王一 通讯员 李二　来源：浙江工人日报", "发布时间：2025-06-11　浏览次数：120",
+                      "\u3000\u30006月10日，宁波市职工技能比武举行，200名选手参赛。"])
+    parsed = _parse(text)
+    a = parsed.articles[0]
+    assert (a.title, _names(a), a.paragraphs) == ("宁波开展职工技能比武", ["王一", "李二"],
+                                                  ["6月10日，宁波市职工技能比武举行，200名选手参赛。"])
+    assert _rule(parsed, "发布时间：2025-06-11　浏览次数：120").startswith("web page metadata line")
+    assert _became(parsed, "【字号　大　中　小】") == "debris:navigation"

@@ -16,7 +16,8 @@ class ParsingConfig:
     ``site_footer`` and ``navigation`` are compiled patterns (a line containing a site-footer word;
     a line made only of navigation words); ``surnames`` is a set of one-character family names and
     ``compound_surnames`` a tuple of two-character ones; ``section`` matches a whole line that is
-    one of ``section_labels`` or ``commentary_labels`` (栏目 such as 简讯, 评论)."""
+    one of ``section_labels`` or ``commentary_labels`` (栏目 such as 简讯, 评论); ``metadata`` matches
+    the start of a web page's metadata field (来源：, 发布时间：, 作者：)."""
 
     papers: tuple[str, ...]
     page_names: tuple[str, ...]
@@ -27,6 +28,7 @@ class ParsingConfig:
     section_labels: tuple[str, ...] = ()
     commentary_labels: tuple[str, ...] = ()
     photo_labels: tuple[str, ...] = ()
+    metadata: re.Pattern = re.compile("(?!)")
     section: re.Pattern = re.compile("(?!)")
 
 
@@ -48,6 +50,7 @@ def build_config(raw: dict) -> ParsingConfig:
         section_labels=tuple(raw.get("section_labels") or ()),
         commentary_labels=tuple(raw.get("commentary_labels") or ()),
         photo_labels=tuple(raw.get("photo_labels") or ()),
+        metadata=re.compile(rf"[【\[]?(?:{_alternation(raw.get('metadata_labels') or ())})[】\]]?\s*[:：]"),
         section=re.compile(f"^(?:{_alternation(sections)})$"),
     )
 

@@ -68,6 +68,13 @@ def _match_byline(t: str) -> dict | None:
     (``新华社记者 X``) and ``文/``/``图/`` credits (``文/记者 李凡 图/通讯员 王芳``, ``文/图 李凡``).
     Column labels (记者手记, 记者观察, 记者走基层) are not bylines.
     """
+    m = _AUTHOR_FIELD.match(t.strip())
+    if m:  # a web page's 作者：记者 王一 (other metadata fields may follow on the line)
+        authors = _parse_credits(m.group(1)) or [
+            Author(x, "作者") for x in _NAME_SPLIT.split(m.group(1).strip()) if is_name(x)]
+        if authors:
+            return {"byline": t.strip(), "rest": "", "source": None, "dateline": None,
+                    "authors": authors, "commentary": False}
     s = t
     box = _BOX.match(s)
     if box:
@@ -132,6 +139,7 @@ _GLUED_CREDIT = re.compile(
 _TERM_WORDS = ("摄影报道", "图文报道", "报道", "摄影", "文/摄", "文／摄", "文/图", "摄")
 
 
+_AUTHOR_FIELD = re.compile(r"^[【\[]?作者[】\]]?[ \t\u3000]*[:：][ \t\u3000]*(.+?)(?=[ \t\u3000]+\S{1,4}[:：]|$)")
 _MORE_NAME = re.compile(rf"[ \t\u3000]+(?:({_ROLE})[ \t\u3000]*)?([{_HAN}·]{{2,4}})(?=[ \t\u3000])")
 
 

@@ -64,11 +64,32 @@ def _by_shape(t: str, cfg: ParsingConfig) -> dict | None:
         return {"kind": "site_footer", "rule": "site footer (support / licence / copyright line)"}
     if cfg.navigation.match(t):
         return {"kind": "navigation", "rule": "navigation line (上一篇/下一篇/放大…)"}
+    fields = _metadata_fields(t, cfg)
+    if fields is not None:
+        authors = fields.get("作者")
+        if authors:  # 作者：记者 王一 — a credit as well: the roles stage makes it a byline
+            return None
+        return {"kind": "page_header_footer", "rule": "web page metadata line (来源：/发布时间：…)"}
     for paper in cfg.papers:
         if compact.startswith(paper) and 0 < len(compact) - len(paper) <= 6 \
                 and re.fullmatch(rf"[·•\-—_]?[{_HAN}]{{2,5}}", compact[len(paper):]):
             return {"kind": "masthead", "rule": "site header (paper name + edition)"}
     return _dated_footer(t, compact, cfg)
+
+
+_FIELD_START = re.compile(r"[【\[]?[\u4e00-\u9fff]{1,4}[】\]]?\s*[:：]")
+
+
+def _metadata_fields(t: str, cfg: ParsingConfig) -> dict[str, str] | None:
+    """``{label: value}`` of a line made only of web metadata fields (来源：X　发布时间：Y), else None."""
+    if not cfg.metadata.match(t) or len(t) > 100 or _SENTENCE_PUNCT.search(t):
+        return None
+    starts = [m for m in _FIELD_START.finditer(t) if cfg.metadata.match(t, m.start())]
+    fields = {}
+    for k, m in enumerate(starts):
+        end = starts[k + 1].start() if k + 1 < len(starts) else len(t)
+        fields[re.sub(r"[【】\[\]\s:：]", "", m.group())] = t[m.end():end].strip()
+    return fields
 
 
 def _dated_footer(t: str, compact: str, cfg: ParsingConfig) -> dict | None:
