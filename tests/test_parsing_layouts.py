@@ -370,3 +370,17 @@ def test_web_metadata_lines_are_furniture_and_the_author_field_credits() -> None
                                                   ["6月10日，宁波市职工技能比武举行，200名选手参赛。"])
     assert _rule(parsed, "发布时间：2025-06-11　浏览次数：120").startswith("web page metadata line")
     assert _became(parsed, "【字号　大　中　小】") == "debris:navigation"
+
+
+def test_wrapped_pdf_text_without_blank_lines_starts_paragraphs_at_the_indent() -> None:
+    def wrap(p: str) -> str:
+        p = "\u3000\u3000" + p
+        return "\n".join(p[k:k + 20] for k in range(0, len(p), 20))
+
+    # the first paragraph's last line is exactly full width and ends in 。; few lines are indented
+    first = ("平阳县总工会举办职工电商直播技能培训班，来自全县的职工参加培训，" * 4)[:117] + "。"
+    second = ("培训结束后，还将组织学员参加技能等级认定和岗位练兵，" * 3)[:57] + "。"
+    assert len("\u3000\u3000" + first) % 20 == 0
+    text = "\n".join(["平阳职工学直播", wrap(first), wrap(second)])
+    parsed = _parse(text)
+    assert parsed.articles[0].paragraphs == [first, second]

@@ -89,9 +89,9 @@ def tag_lines(lines: list[str], hints: set[int], indent_mode: bool,
 
 def wrap_width(lines: list[str]) -> int | None:
     """The fixed line width of a hard-wrapped text (PDF-to-text copies): the most common length
-    (≥ 12 characters, spaces counted) when at least 3 lines and a quarter of the non-blank lines
+    (≥ 12 characters, spaces and indentation counted) when at least 3 lines and a quarter of the non-blank lines
     have it (±1), else None."""
-    lengths = Counter(len(x.strip()) for x in lines if len(x.strip()) >= 12)
+    lengths = Counter(len(x.rstrip()) for x in lines if len(x.strip()) >= 12)
     nonblank = sum(1 for x in lines if x.strip())
     if not lengths:
         return None
@@ -105,7 +105,9 @@ def _mark_wrapped(out: list[_Line], width: int) -> None:
     mid-paragraph; it and its successor are body text, never headline candidates."""
     for k, ln in enumerate(out[:-1]):
         nxt = out[k + 1]
-        if ln.kind in ("headline", "text", "byline", "caption") and len(ln.text) >= width - 1 \
+        if nxt.indented and not ln.indented:
+            continue  # the next line is indented: a new paragraph begins (PDF text without blank lines)
+        if ln.kind in ("headline", "text", "byline", "caption") and len(ln.raw.rstrip()) >= width - 1 \
                 and nxt.kind in ("headline", "text", "name_line", "caption", "bracket_byline"):
             ln.data["wrapped"] = True
             if ln.kind == "headline":
