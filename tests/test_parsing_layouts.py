@@ -384,3 +384,22 @@ def test_wrapped_pdf_text_without_blank_lines_starts_paragraphs_at_the_indent() 
     text = "\n".join(["平阳职工学直播", wrap(first), wrap(second)])
     parsed = _parse(text)
     assert parsed.articles[0].paragraphs == [first, second]
+
+
+@pytest.mark.parametrize(("line", "credited"), [
+    ("摄影：王小一", [("王小一", "摄影")]),
+    ("文：王一 图：李二", [("王一", "作者"), ("李二", "摄影")]),
+    ("作者：本报记者 王一　来源：浙江工人日报", [("王一", "记者")]),
+])
+def test_credit_fields_with_a_colon(line: str, credited: list[tuple[str, str]]) -> None:
+    parsed = _parse(f"雨中坚守\n\n{line}\n\n3月1日，杭州交警在雨中指挥交通。")
+    a = parsed.articles[0]
+    assert (a.kicker, a.title) == (None, "雨中坚守")
+    assert [(x.name, x.role) for x in a.authors] == credited
+    assert a.paragraphs == ["3月1日，杭州交警在雨中指挥交通。"]
+
+
+def test_an_interview_question_is_not_a_credit_field() -> None:
+    parsed = _parse("访谈标题在这里\n\n本报讯 记者 王一\n\n记者：您怎么看这件事？\n\n答：我们会继续努力。")
+    assert _names(parsed.articles[0]) == ["王一"]
+    assert parsed.articles[0].paragraphs[0] == "记者：您怎么看这件事？"

@@ -68,10 +68,9 @@ def _match_byline(t: str) -> dict | None:
     (``新华社记者 X``) and ``文/``/``图/`` credits (``文/记者 李凡 图/通讯员 王芳``, ``文/图 李凡``).
     Column labels (记者手记, 记者观察, 记者走基层) are not bylines.
     """
-    m = _AUTHOR_FIELD.match(t.strip())
-    if m:  # a web page's 作者：记者 王一 (other metadata fields may follow on the line)
-        authors = _parse_credits(m.group(1)) or [
-            Author(x, "作者") for x in _NAME_SPLIT.split(m.group(1).strip()) if is_name(x)]
+    if _AUTHOR_FIELD.match(t.strip()):
+        # 作者：记者 王一 (a web page; other metadata fields may follow), 摄影：王一, 文：王一 图：李二
+        authors = _field_credits(t.strip())
         if authors:
             return {"byline": t.strip(), "rest": "", "source": None, "dateline": None,
                     "authors": authors, "commentary": False}
@@ -139,7 +138,22 @@ _GLUED_CREDIT = re.compile(
 _TERM_WORDS = ("摄影报道", "图文报道", "报道", "摄影", "文/摄", "文／摄", "文/图", "摄")
 
 
-_AUTHOR_FIELD = re.compile(r"^[【\[]?作者[】\]]?[ \t\u3000]*[:：][ \t\u3000]*(.+?)(?=[ \t\u3000]+\S{1,4}[:：]|$)")
+_AUTHOR_FIELD = re.compile(r"^[【\[]?(作者|摄影|摄|文字|文|图片|图|记者|通讯员)[】\]]?[ \t\u3000]*[:：][ \t\u3000]*"
+                           r"(.+?)(?=[ \t\u3000]+\S{1,4}[:：]|$)")
+_LABEL_ROLE = {"摄": "摄影", "图": "摄影", "图片": "摄影", "文": "作者", "文字": "作者"}
+_ANY_FIELD = re.compile(r"[【\[]?(\S{1,4}?)[】\]]?[ \t\u3000]*[:：][ \t\u3000]*(.+?)(?=[ \t\u3000]+\S{1,4}[:：]|$)")
+
+
+def _field_credits(t: str) -> list[Author]:
+    """Authors named in the credit fields (作者/摄影/文/图/记者/通讯员：…) of a line of label：value fields."""
+    authors: list[Author] = []
+    for m in _ANY_FIELD.finditer(t):
+        if not _AUTHOR_FIELD.match(m.group(0)):
+            continue  # 来源：…, 发布时间：…
+        role = _LABEL_ROLE.get(m.group(1), m.group(1))
+        authors += _parse_credits(m.group(2)) or [
+            Author(x, role) for x in _NAME_SPLIT.split(m.group(2).strip()) if is_name(x)]
+    return authors
 _MORE_NAME = re.compile(rf"[ \t\u3000]+(?:({_ROLE})[ \t\u3000]*)?([{_HAN}·]{{2,4}})(?=[ \t\u3000])")
 
 
