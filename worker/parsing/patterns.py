@@ -117,7 +117,6 @@ _LEAD_TIME = re.compile(
     r"^(?:\d{1,2}月\d{1,2}日(?:[上下]午|晚)?|日前|近日|近期|昨天|昨日|今天|今年以来|连日来)[，,]\s*")
 _CLOSING_BRACKET_WORDS = re.compile(r"摄|记者|通讯员|完|下转|待续")
 _PAGE_IN_LINE = re.compile(rf"第\s*({_NUM})\s*版\s*([{_HAN}]{{0,8}})")
-_SENTENCE_END = re.compile(r"[。！？!?]")
 # Enumerated sub-heads inside an article (一、… （二）… 3.…) stay in the article body.
 _ENUM_SUBHEAD = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[、.．](?!\d))")
