@@ -403,3 +403,11 @@ def test_an_interview_question_is_not_a_credit_field() -> None:
     parsed = _parse("访谈标题在这里\n\n本报讯 记者 王一\n\n记者：您怎么看这件事？\n\n答：我们会继续努力。")
     assert _names(parsed.articles[0]) == ["王一"]
     assert parsed.articles[0].paragraphs[0] == "记者：您怎么看这件事？"
+
+
+@pytest.mark.parametrize("header", ["2025年3月4日　星期二　　要闻　　3", "2025年3月4日 星期二 3 要闻"])
+def test_one_line_pdf_page_header_with_date_page_name_and_number(header: str) -> None:
+    parsed = _parse(f"{header}\n\n丽水开展职工健康义诊\n\n3月3日，丽水市总工会组织医疗专家走进工业园区。")
+    assert [(p.number, p.name) for p in parsed.pages] == [(3, "要闻")]
+    assert [a.title for a in parsed.articles] == ["丽水开展职工健康义诊"]
+    assert (parsed.issue_date, parsed.issue_date_source) == (date(2025, 3, 4), "masthead")

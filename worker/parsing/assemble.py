@@ -207,7 +207,7 @@ def _on_debris(b: _Builder, i: int) -> int:
         b.set_page(ln.data["page"], ln.data["name"])
         b.section = None
         b.bullets_are_articles = False
-    if kind == "date_line" and issue.issue_date is None and not issue.articles:
+    if ln.data.get("date") and issue.issue_date is None and not issue.articles:  # date line, page header
         try:
             y, m, d = (int(x) for x in ln.data["date"])
             issue.issue_date, issue.issue_date_source = date(y, m, d), "masthead"

@@ -36,6 +36,10 @@ _SENTENCE_PUNCT = re.compile(r"[。！？!?；;]")
 _DIGITS = re.compile(r"\d+")
 _NUMBER_NAME = re.compile(rf"^(?:第\s*)?(\d{{1,2}})(?:\s*版)?[\s:：·|｜]+([{_HAN}·]{{2,8}})$"
                           rf"|^([{_HAN}·]{{2,8}})[\s:：·|｜]+(?:第\s*)?(\d{{1,2}})(?:\s*版)?$")
+_DATED_PAGE_HEADER = re.compile(
+    rf"^(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|\d{{4}}-\d{{1,2}}-\d{{1,2}})\s*(?:(?:星期|周)[一二三四五六日天])?"
+    rf"[\s|｜]+(?:第\s*)?(?:([{_HAN}]{{2,6}})[\s|｜]+(?:第\s*)?(\d{{1,2}})(?:\s*版)?"
+    rf"|(\d{{1,2}})(?:\s*版)?[\s|｜]+([{_HAN}]{{2,6}}))$")
 _MAX_FURNITURE = 150  # characters; furniture lines are short
 
 
@@ -159,6 +163,14 @@ def _page_lines(lines: list[str], out: dict[int, dict], cfg: ParsingConfig) -> N
     """``3　劳动保障`` page lines: a configured page name, or any name right after a header line."""
     for i, raw in enumerate(lines):
         t = raw.strip()
+        dated = _DATED_PAGE_HEADER.match(t) if len(t) <= 50 else None
+        if dated:  # 2025年6月11日 星期三　要闻　3 (a PDF page header on one line)
+            num, name = (dated.group(2), dated.group(1)) if dated.group(2) else (dated.group(3), dated.group(4))
+            if name in cfg.page_names or not any(c in name for c in "的了是在和"):
+                day = _DATE_FULL.match(t) or _ISO_DATE.match(t)
+                out[i] = {"kind": "page_marker", "rule": "page header (date, page name, number)",
+                          "page": int(num), "name": name, "date": day.groups()}
+            continue
         m = _NUMBER_NAME.match(t) if len(t) <= 16 else None
         if not m or _PAGE_MARKER.match(t):
             continue
