@@ -143,11 +143,9 @@ def _repeated(lines: list[str], known: dict[int, dict]) -> set[int]:
     for members in groups.values():
         if len(members) >= 2:
             recurring |= members
-    out = set()
-    for i in recurring:
-        if _neighbour(lines, i, -1) in recurring | known.keys() or _neighbour(lines, i, 1) in recurring | known.keys():
-            out.add(i)
-    return out
+    furniture_like = recurring | known.keys()
+    return {i for i in recurring
+            if _neighbour(lines, i, -1) in furniture_like or _neighbour(lines, i, 1) in furniture_like}
 
 
 def _neighbour(lines: list[str], i: int, step: int) -> int | None:
