@@ -411,3 +411,11 @@ def test_one_line_pdf_page_header_with_date_page_name_and_number(header: str) ->
     assert [(p.number, p.name) for p in parsed.pages] == [(3, "要闻")]
     assert [a.title for a in parsed.articles] == ["丽水开展职工健康义诊"]
     assert (parsed.issue_date, parsed.issue_date_source) == (date(2025, 3, 4), "masthead")
+
+
+def test_a_one_word_kicker_above_a_title_is_not_a_signature() -> None:
+    parsed = _parse("甲地开展安全检查\n\n本报讯 记者 王一 9月1日，甲地开展检查。\n\n温州\n职工书屋里的读书声\n\n"
+                    "本报讯 记者 李二 9月2日，温州市一家企业的职工书屋开放。")
+    first, second = parsed.articles
+    assert _names(first) == ["王一"]
+    assert (second.kicker, second.title, _names(second)) == ("温州", "职工书屋里的读书声", ["李二"])

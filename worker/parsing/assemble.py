@@ -505,8 +505,11 @@ def _on_text(b: _Builder, i: int) -> int:
 def _on_name_line(b: _Builder, i: int) -> int:
     """A line of names only: a byline under the headline, or a signature closing the body."""
     ln, a = b.cls[i], b.cur
+    # one name right above a headline line is a kicker (温州 / 某某标题), not a signature
+    stands_alone = len(ln.data["authors"]) > 1 or i + 1 >= b.n or b.cls[i + 1].kind not in ("headline", "text")
     if a is not None and not b.open and (
-            (not a.paragraphs and (a.title or a.kicker)) or (a.paragraphs and _ends_article(b, i))):
+            (not a.paragraphs and (a.title or a.kicker))
+            or (a.paragraphs and stands_alone and _ends_article(b, i))):
         b.add_lines(a, ln.idx)
         b.add_byline(a, ln.text, ln.data["authors"])
         where = "under the headline" if not a.paragraphs else "closing the body (signature)"
