@@ -39,6 +39,16 @@ LINES = st.one_of(
     st.builds(lambda t: "　　" + t, HAN_TEXT),
     st.builds(lambda t, n: f"{t}（记者 {n} 摄）", HAN_TEXT, NAME),
     st.text(max_size=30),  # random unicode, control characters included
+    # issue 14 layouts: digital-edition furniture, glued credits, names-only lines, captions
+    st.sampled_from(["浙江工人日报数字报", "上一篇　下一篇　返回目录", "放大　缩小　默认", "技术支持：某某科技有限公司",
+                     "浙ICP备00000000号-1", "互联网新闻信息服务许可证：00000000000", "3　劳动保障", "劳动保障　3"]),
+    st.builds(lambda d, n, t: f"浙江工人日报 | 2025-06-{d:02d} | 第0{n}版：要闻 | {t} | 2025年06月{d:02d}日 星期三",
+              st.integers(1, 31), st.integers(1, 9), HAN_TEXT),
+    st.builds(lambda t, r, n: f"{t}。 {r} {n} 摄", HAN_TEXT, ROLE, NAME),
+    st.builds(lambda t, n: f"{t}。{n} 文/摄", HAN_TEXT, NAME),
+    st.builds(lambda n, m: f"{n} {m}", NAME, NAME),
+    st.builds(lambda t: "图为" + t + "。", HAN_TEXT),
+    st.builds(lambda n: f"本报讯 {n}报道  近日，", NAME),
 )
 DOCS = st.lists(st.one_of(LINES, st.just("")), max_size=40).map(lambda xs: "\n".join(xs))
 SEPARATORS = st.sampled_from(["\n", "\r\n", "\r", "\n\n"])
@@ -60,6 +70,21 @@ def _check(text: str, **kw) -> None:
 @given(DOCS, SEPARATORS)
 def test_generated_layouts_fully_accounted(doc: str, sep: str) -> None:
     _check(doc.replace("\n", sep))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(HAN_TEXT, min_size=1, max_size=8), st.integers(12, 30), SEPARATORS)
+def test_hard_wrapped_text_fully_accounted(paragraphs: list[str], width: int, sep: str) -> None:
+    """PDF-to-text layout: paragraphs cut every ``width`` characters, blank lines between them."""
+    wrapped = ["\n".join(p[k:k + width] for k in range(0, len(p), width)) for p in paragraphs]
+    _check(("标题\n\n" + "\n\n".join(wrapped)).replace("\n", sep))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "data").glob("[ht]*/*.txt")), ids=lambda p: p.name)
+def test_issue14_sets_fully_accounted(path: Path) -> None:
+    """The tuning and held-out files (digital-edition pages, PDF text, photo news) lose nothing."""
+    d = read_document(path.read_bytes(), path.name)
+    _check(d.text, file_name=path.name)
 
 
 @settings(max_examples=200, deadline=None)

@@ -77,6 +77,7 @@ def article_rows(issue_id: int, parsed, enrichments) -> list[dict]:
             organizations=enr.organizations, figures=[f.to_dict() for f in enr.figures],
             keywords=enr.keywords, summary=enr.summary,
             search_text=headline + "\n" + "\n".join(art.paragraphs), category_confirmed=False,
+            published_on=art.published_on,
         ))
     return rows
 
@@ -160,7 +161,8 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
     from worker.intake.inbox import received_local_date
     from worker.intake.reading import text_sha256
 
-    if parsed.issue_date_source == "masthead" or file_date is None:
+    # the paper's own dates (masthead date line, per-article footer dates) win over the file name
+    if parsed.issue_date_source in ("masthead", "article_dates") or file_date is None:
         issue_date = parsed.issue_date or received_local_date(settings, received_at)
         date_source = parsed.issue_date_source if parsed.issue_date else "received"
     else:

@@ -109,6 +109,9 @@ class Article(SQLModel, table=True):
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     summary: str = ""
     search_text: str = ""
+    # The article's own date when the page furniture gives one (digital-edition footers; issue 14),
+    # else None: the issue's date applies.
+    published_on: date | None = Field(default=None, index=True)
 
 
 class Correction(SQLModel, table=True):

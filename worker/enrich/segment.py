@@ -5,8 +5,8 @@ HMM, ~15× faster than ``jieba.lcut`` and with POS tags from the same dictionary
 ``jieba.posseg``), created lazily once per process. It is private so the place names added to its
 dictionary never change how other modules segment text with the shared ``rjieba`` functions.
 
-Also here: the configuration directory lookup and a tiny YAML loader shared by the enrichment
-modules, and the sentence splitter.
+The configuration loader (``worker.core.config``) and the sentence splitter
+(``worker.parsing.sentences``) are re-exported here for the enrichment modules.
 """
 
 from __future__ import annotations
@@ -18,34 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
-from pathlib import Path
 from typing import Any
+
+from worker.core.config import config_dir, load_yaml  # noqa: F401  (re-exported for enrich modules)
+from worker.parsing.sentences import SENTENCE_RE, sentence_spans  # noqa: F401  SENTENCE_RE re-exported; the project's one sentence splitter
 
 _LOCK = threading.Lock()
 _SEGMENTER: Any = None
 _WORD_PROVIDERS: list[Callable[[], list[tuple[str, str]]]] = []
-
-#: Sentence = text up to and including 。！？!? or …… (plus closing quotes/brackets), or a run
-#: without any of them (a heading or an unfinished last sentence). A quotation “…” of up to
-#: 500 characters is never split, so “…蛮好的！…压力。”在某公司就职的姜师傅说。 is one sentence.
-#: Newlines always end a sentence. The bound keeps a line of many unclosed “ linear: unbounded,
-#: 80,000 characters of “甲 took 10.6 s (adversarial run).
-SENTENCE_RE = re.compile(r"(?:“[^”\n]{0,500}”|[^。！？!?\n])+?(?:[。！？!?]+[”’」』\")）]*|……[”’」』\")）]*|(?=\n)|$)")
-
-
-def config_dir() -> Path:
-    """The configuration folder (``BRIEFING_CONFIG_DIR``, default ``<project>/config``)."""
-    from worker.core.settings import get_settings
-
-    return Path(get_settings().config_dir)
-
-
-def load_yaml(name: str) -> dict:
-    """Parse ``config/<name>`` (a YAML mapping). Raises FileNotFoundError / yaml.YAMLError."""
-    import yaml
-
-    with open(config_dir() / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
 
 
 def register_words(provider: Callable[[], list[tuple[str, str]]]) -> None:
@@ -135,8 +115,7 @@ class Doc:
     def sentences(self) -> list[tuple[int, int]]:
         """(start, end) character spans of the sentences of the body (not the headline)."""
         base = self.title_end
-        return [(m.start() + base, m.end() + base) for m in SENTENCE_RE.finditer(self.body)
-                if m.group().strip()]
+        return [(s + base, e + base) for s, e in sentence_spans(self.body)]
 
     @cached_property
     def _sentence_starts(self) -> list[int]:

@@ -65,6 +65,7 @@ def parse_to_contract(path: Path) -> dict:
             "title_derived": art.title_derived, "byline": art.byline, "source": art.source,
             "authors": [{"name": a.name, "role": a.role} for a in art.authors],
             "dateline": art.dateline, "paragraphs": art.paragraphs, "captions": art.captions,
+            "date": art.published_on.isoformat() if art.published_on else None,
             **enr.to_dict(),
         })
     return {
