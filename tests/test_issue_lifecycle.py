@@ -72,7 +72,11 @@ def test_reprocess_command_leaves_withdrawn_issues_withdrawn(settings):
 def test_possible_replacement_needs_the_same_date_and_mostly_the_same_headlines(settings):
     data = (SAMPLES / "2024-12-24_zjgrrb.txt").read_bytes()
     first = ingest_and_process(settings, "first.txt", data)
-    again = ingest_and_process(settings, "again.txt", data + b"\n")
+    # a corrected re-send: same date, same headlines, one sentence changed (identical text would end
+    # as a text duplicate of the first, issue 10)
+    corrected = data.replace("。".encode("gb18030"), "；".encode("gb18030"), 1)  # the sample is GB18030
+    assert corrected != data
+    again = ingest_and_process(settings, "again.txt", corrected)
     other = ingest_and_process(settings, "other.txt", HOSTILE_ISSUE)
     with session_scope() as s:
         assert issues.possible_replacements(s) == {again: first}
