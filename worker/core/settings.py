@@ -79,17 +79,6 @@ class Settings(BaseSettings):
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
 
-    # Test hooks. Never set them in production: they exist so the reliability tests can kill a
-    # worker at an exact point (tests/test_reliability_*.py). Each logs a warning when it fires.
-    test_pause_at: dict[str, float] = Field(
-        default_factory=dict,
-        description='TEST ONLY: sleep this many seconds at a named point: "after_claim" (file in '
-                    'processing/, nothing committed), "after_commit" (receipt committed, file not yet '
-                    'moved), "processing" (Issue taken, articles not yet stored)')
-    test_crash_sha256: str | None = Field(
-        None, description="TEST ONLY: the process handling the Issue with this sha256 kills itself "
-                          "(SIGKILL) right after taking it: a poison file that kills its worker")
-
     @model_validator(mode="after")
     def _check_limits(self) -> Settings:
         if not 0 < self.task_soft_time_limit <= self.task_time_limit < self.broker_visibility_timeout:
@@ -144,15 +133,3 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
-
-
-def pause_for_test(settings: Settings, point: str) -> None:
-    """TEST ONLY (``BRIEFING_TEST_PAUSE_AT``): sleep at ``point`` so a test can SIGKILL the process
-    there. Does nothing unless that setting names the point."""
-    seconds = settings.test_pause_at.get(point)
-    if seconds:
-        import logging
-        import time
-
-        logging.getLogger(__name__).warning("TEST HOOK: pausing %.1f s at %s", seconds, point)
-        time.sleep(seconds)

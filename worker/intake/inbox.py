@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from worker.core.models import Issue, Receipt, utcnow
-from worker.core.settings import Settings, pause_for_test
+from worker.core.settings import Settings
 from worker.intake.reading import date_from_file_name, sniff
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,6 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     claimed = claim(settings, name)
     if claimed is None:
         return None
-    pause_for_test(settings, "after_claim")
     found = inspect(settings, claimed)
     for attempt in range(2):
         try:
@@ -358,7 +357,6 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
             if attempt:
                 raise
             log.info("same bytes stored concurrently; recording %s as a duplicate", display_name(name))
-    pause_for_test(settings, "after_commit")
     file_away(settings, claimed.path, receipt, session_factory)
     log.info("receipt %s: %s %s%s", receipt.id, display_name(name), receipt.outcome,
              f" ({receipt.reason})" if receipt.reason else "")
