@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import mimetypes
 import os
 import re
 import shutil
@@ -30,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF_MIME = "application/pdf"
 PDF_TIMEOUT_S = 180
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -252,16 +250,6 @@ def deliver_email(briefing: Briefing, settings, recipients: list[str], *,
     if session is not None:
         record_delivery_attempt(session, briefing, recipients, ok=True)
     log.info("briefing %s e-mailed to %d recipient(s)", briefing.id, len(recipients))
-
-
-def guess_mime(path: Path) -> str:
-    """MIME type of an outbox file (.docx / .pdf known even where the system table lacks them)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".docx":
-        return DOCX_MIME
-    if suffix == ".pdf":
-        return PDF_MIME
-    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 
 def deliver(briefing_id: int, settings=None, config: dict | None = None) -> str:
