@@ -21,6 +21,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from worker.core.settings import check_smtp_security
+
 if TYPE_CHECKING:  # pragma: no cover
     from sqlmodel import Session
 
@@ -178,15 +180,14 @@ def _smtp_send(settings, msg: EmailMessage, recipients: list[str], timeout: floa
     host = settings.smtp_host
     if not host:
         raise RuntimeError("e-mail not configured: BRIEFING_SMTP_HOST is empty")
+    check_smtp_security(settings)  # before connecting: never a password in clear unless allowed
     security = (settings.smtp_security or "starttls").lower()
     port = int(settings.smtp_port)
     context = ssl.create_default_context()
     if security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-    elif security in ("starttls", "none"):
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
     else:
-        raise ValueError(f"smtp_security must be starttls, ssl or none, not {security!r}")
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
     with smtp:
         smtp.ehlo()
         if security == "starttls":

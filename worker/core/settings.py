@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_allow_plaintext_login: bool = Field(
+        False, description="allow a login (smtp_user) with smtp_security none, i.e. the password in clear; "
+                           "only for a relay on a trusted network")
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "briefing@localhost"
@@ -87,6 +90,7 @@ class Settings(BaseSettings):
             raise ValueError("need 0 < beat_max_interval < beat_lock_timeout (beat renews its lock each tick)")
         if self.redis_ssl_cert_reqs not in ("required", "optional", "none"):
             raise ValueError("redis_ssl_cert_reqs must be required, optional or none")
+        check_smtp_security(self)
         return self
 
     @property
@@ -133,3 +137,16 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def check_smtp_security(settings: Settings) -> None:
+    """Raise ValueError for an SMTP configuration that would send the password in clear: a login
+    (``smtp_user``) with ``smtp_security`` none, unless ``smtp_allow_plaintext_login`` is true; or an
+    unknown ``smtp_security`` (starttls | ssl | none). Checked when settings load and again by
+    delivery right before it connects."""
+    security = (settings.smtp_security or "starttls").lower()
+    if security not in ("starttls", "ssl", "none"):
+        raise ValueError(f"smtp_security must be starttls, ssl or none, not {settings.smtp_security!r}")
+    if security == "none" and settings.smtp_user and not settings.smtp_allow_plaintext_login:
+        raise ValueError("smtp_security none with smtp_user would send the SMTP password in clear: use "
+                         "starttls or ssl, or set BRIEFING_SMTP_ALLOW_PLAINTEXT_LOGIN=true for a trusted relay")
