@@ -71,7 +71,7 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
     out = _cli(env, "status")
     assert out.returncode == 0, out.stderr
     status = out.stdout
-    for expected in ("english.txt", "accepted", "Failed issues", "not Chinese", "daily", "retried",
+    for expected in ("english.txt", "accepted", "Issues not processed", "not Chinese", "daily", "retried",
                      "failed", "Queues: inbox 0", "Workers: ops@", "Beat: not running", "Watcher: last heartbeat"):
         assert expected in status, (expected, status)
 
