@@ -87,6 +87,22 @@ def app_env(var_dir: Path, broker_url: str, database_url: str | None = None, **s
     return env
 
 
+FAULTS_DIR = Path(__file__).resolve().parent / "faults"
+
+
+def fault_env(env: dict[str, str], pause_at: dict[str, float] | None = None,
+              crash_sha256: str | None = None) -> dict[str, str]:
+    """``env`` plus the test-only fault hooks of tests/faults/sitecustomize.py (on ``PYTHONPATH``):
+    pause ``{point: seconds}`` before a step, or SIGKILL the process that analyses content with
+    ``crash_sha256``. The product itself has no such hooks."""
+    out = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(FAULTS_DIR), env.get("PYTHONPATH")) if p)}
+    if pause_at:
+        out["FAULT_PAUSE_AT"] = json.dumps(pause_at)
+    if crash_sha256:
+        out["FAULT_CRASH_SHA256"] = crash_sha256
+    return out
+
+
 class Proc:
     """A child process in its own session (so ``kill`` reaches its pool children too), its output
     in a log file."""

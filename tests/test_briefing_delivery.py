@@ -185,3 +185,56 @@ def test_deliver_by_id_as_the_task_does(smtp, settings):
     assert len(handler.messages) == 1
     with session_scope() as s:
         assert s.exec(select(Delivery).where(Delivery.briefing_id == briefing_id)).one().status == "sent"
+
+
+class Logins(Collect):
+    """aiosmtpd handler that also accepts one login (AUTH PLAIN/LOGIN) and remembers it."""
+
+    def __init__(self):
+        super().__init__()
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        self.logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+
+@pytest.fixture()
+def plaintext_auth_smtp():
+    """An SMTP server offering AUTH without TLS (as a careless relay would)."""
+    handler = Logins()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=handler.authenticate,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def test_login_without_tls_is_refused_unless_allowed_explicitly(plaintext_auth_smtp, made):
+    # smtp_security none with a login sent the password in clear to any server that offered AUTH.
+    from pydantic import ValidationError
+
+    handler, port = plaintext_auth_smtp
+    session, briefing, _ = made
+    plain = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none", "smtp_user": "u",
+             "smtp_password": SecretStr("p")}
+    with pytest.raises(ValidationError, match="in clear"):
+        Settings(**plain)
+    with pytest.raises(ValidationError, match="smtp_security must be"):
+        Settings(smtp_security="tls")
+    # settings that skipped validation (model_copy) are refused again by delivery, before connecting
+    unchecked = Settings().model_copy(update=plain)
+    with pytest.raises(ValueError, match="in clear"):
+        deliver_email(briefing, unchecked, ["a@union.test"], session=session, timeout=5)
+    assert handler.logins == [] and handler.messages == []
+    row = session.exec(select(Delivery).where(Delivery.briefing_id == briefing.id)).one()
+    assert row.status == "failed" and "in clear" in row.error
+    # explicitly allowed (a relay on a trusted network): the login and the message go through
+    deliver_email(briefing, Settings(**plain, smtp_allow_plaintext_login=True), ["a@union.test"],
+                  session=session, timeout=5)
+    assert handler.logins == [(b"u", b"p")] and len(handler.messages) == 1

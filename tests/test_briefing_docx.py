@@ -429,15 +429,14 @@ def test_summary_fallback_and_figures():
     assert classify_figure({"text": "386家", "value": "386", "unit": "家"}) is None
 
 
-def test_render_is_a_plain_function_and_fast_enough():
-    import time
-
+def test_render_is_a_plain_function():
+    # a monthly briefing of 300 articles renders in this process with no database or broker;
+    # how fast is measured in bench/ (render figure), never asserted here
     content = synthetic_content(300, "monthly")
-    t0 = time.perf_counter()
     blob = render(content)
-    elapsed = time.perf_counter() - t0
     assert blob[:2] == b"PK"
-    assert elapsed < 6  # target ≤ 3 s (measured ~1 s); slack for slow CI machines
+    doc = Document(io.BytesIO(blob))
+    assert len(doc.paragraphs) > 300
 
 
 # ---------------------------------------------------------------------------------------------

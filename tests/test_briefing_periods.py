@@ -48,7 +48,10 @@ def test_due_at_from_crontab():
 def test_crontab_fires_in_unix_field_order():
     assert first_fire_on_or_after("*/15 7-9 * * mon-fri", date(2024, 12, 21), SH) == \
         datetime(2024, 12, 23, 7, 0, tzinfo=SH)  # Saturday → Monday 07:00
-    assert first_fire_on_or_after("0 8 * * 7", date(2024, 12, 22), SH).date() == date(2024, 12, 22)  # 7 = Sunday
+    assert first_fire_on_or_after("0 8 * * 0", date(2024, 12, 22), SH).date() == date(2024, 12, 22)  # 0 = Sunday
+    assert first_fire_on_or_after("0 8 * * sun", date(2024, 12, 22), SH).date() == date(2024, 12, 22)
+    with pytest.raises(ValueError):  # beat's parser (Celery) has no day 7, so neither do the periods
+        first_fire_on_or_after("0 8 * * 7", date(2024, 12, 22), SH)
     assert first_fire_on_or_after("0 9 1 * *", date(2024, 12, 2), SH) == datetime(2025, 1, 1, 9, 0, tzinfo=SH)
     assert first_fire_on_or_after("0 0 * * *", date(2024, 12, 2), SH) == datetime(2024, 12, 2, 0, 0, tzinfo=SH)
     with pytest.raises(ValueError):
@@ -99,3 +102,26 @@ def test_defaults_read_schedule_yaml():
     # No crontab/tz given: read from config/schedule.yaml (same values as CRON above).
     assert due_periods("daily", datetime(2024, 12, 25, 7, 30, tzinfo=SH), date(2024, 12, 24), set()) \
         == [date(2024, 12, 24)]
+
+
+def test_one_schedule_loader_for_beat_and_briefings(tmp_path):
+    """Beat and the briefing periods read config/schedule.yaml through one loader: a missing file or
+    a kind without its crontab is an error for both (it used to fall back to defaults for one)."""
+    import shutil
+
+    from worker.core.schedule import beat_schedule, briefing_schedule, load_schedule_config, parse_crontab
+    from worker.core.settings import PROJECT_ROOT
+
+    with pytest.raises(FileNotFoundError, match=r"schedule\.yaml"):
+        load_schedule_config(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        briefing_schedule(tmp_path)
+    cfg = tmp_path / "cfg"
+    shutil.copytree(PROJECT_ROOT / "config", cfg)
+    text = (cfg / "schedule.yaml").read_text(encoding="utf-8")
+    (cfg / "schedule.yaml").write_text(text.replace('crontab: "0 8 * * 1"', ""), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"briefings\.weekly"):
+        briefing_schedule(cfg)
+    kinds, tz = briefing_schedule(PROJECT_ROOT / "config")
+    assert (kinds["weekly"], tz) == ({"label": "周报", "crontab": "0 8 * * 1"}, "Asia/Shanghai")
+    assert beat_schedule()["briefing_weekly"]["schedule"] == parse_crontab(kinds["weekly"]["crontab"])

@@ -251,3 +251,138 @@ def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings):
     assert out.returncode == 0, out.stderr
     assert (settings.inbox_dir / SAMPLE.name).read_bytes() == SAMPLE.read_bytes()
     assert "broker unreachable" in out.stderr and "wait in the inbox" in out.stderr
+
+
+def test_status_on_an_unmigrated_database_exits_non_zero(tmp_path):
+    # It printed "database unreachable or not migrated" and exited 0, so scripts saw success.
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from worker.core.settings import PROJECT_ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    (tmp_path / "fresh").mkdir()
+    env = {**os.environ, "BRIEFING_VAR_DIR": str(tmp_path / "fresh"),
+           "BRIEFING_BROKER_URL": f"redis://127.0.0.1:{dead}/0"}
+    out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "status"], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "run `briefing migrate`" in out.stdout and "Traceback" not in out.stderr
+
+
+def test_status_lists_unfinished_and_failed_issues_and_refused_files_with_the_zone(settings):
+    from datetime import UTC, datetime
+
+    from worker.core.db import session_scope
+    from worker.core.models import Issue
+    from worker.intake import inbox
+
+    (settings.inbox_dir / "waiting.txt").write_bytes("本报讯 职工技能比武在杭州举行，共有120名职工参赛。".encode())
+    (settings.inbox_dir / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    inbox.scan(session_scope, settings, now=2e10)
+    at = datetime(2024, 12, 24, 0, 30, tzinfo=UTC)
+    with session_scope() as s:
+        s.add(Issue(file_name="busy.txt", sha256="a" * 64, raw=b"x", status="processing", attempts=1,
+                    received_at=at))
+        s.add(Issue(file_name="broken.txt", sha256="b" * 64, raw=b"x", status="failed", attempts=3,
+                    error="not Chinese text", received_at=at))
+        s.add(Issue(file_name="done.txt", sha256="c" * 64, raw=b"x", status="processed", received_at=at))
+        ids = {i.file_name: i.id for i in s.exec(select(Issue)).all()}
+    out = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert out.exit_code == 0, out.output
+    rows = {line.split("│")[2].strip(): line for line in out.stdout.splitlines() if line.count("│") >= 6}
+    for name, status in (("waiting.txt", "pending"), ("busy.txt", "processing"), ("broken.txt", "failed")):
+        assert name in rows and status in rows[name] and f"│ {ids[name]} " in rows[name], name
+    assert "done.txt" not in out.stdout  # processed: nothing to do
+    assert "not Chinese text" in rows["broken.txt"]
+    assert "2024-12-24 08:30:00+08:00" in rows["busy.txt"]  # Asia/Shanghai, offset shown
+    assert "Times: Asia/Shanghai" in out.stdout
+    # the refused file has no issue id: status says to drop it again, not to retry
+    refused = [line for line in out.stdout.splitlines() if "photo.txt" in line and "failed/photo.txt" in line]
+    assert refused and "drop it into the inbox again" in out.stdout
+    error_json = json.loads((settings.failed_dir / "photo.txt.error.json").read_text(encoding="utf-8"))
+    assert error_json["received_at"].endswith("+08:00") and error_json["time_zone"] == "Asia/Shanghai"
+
+
+def test_relabel_takes_keys_or_chinese_labels_and_lists_both_when_unknown(settings):
+    from worker.core.db import session_scope
+    from worker.core.models import Article
+
+    issue_id = _processed_sample(settings)
+    with session_scope() as s:
+        first = s.exec(select(Article).where(Article.issue_id == issue_id, Article.seq == 1)).one()
+    out = runner.invoke(app, ["relabel", str(first.id), "体育"])
+    assert out.exit_code == 2
+    message = " ".join(out.output.split())
+    assert "culture (职工文化)" in message and "worker_services (服务职工)" in message
+    for given, key in (("职工文化", "culture"), (" 服务职工 ", "worker_services"), ("Culture", "culture")):
+        out = runner.invoke(app, ["relabel", str(first.id), given, "--who", "编辑甲"])
+        assert out.exit_code == 0 and f"→ {key}" in out.stdout, out.output
+
+
+def _table_column(stdout: str, index: int) -> str:
+    """The text of one column of a rich table, its wrapped pieces joined."""
+    return "".join(line.split("│")[index + 1].strip() for line in stdout.splitlines() if line.startswith("│"))
+
+
+def test_parse_table_wraps_long_cells_instead_of_cutting_them():
+    out = runner.invoke(app, ["parse", str(SAMPLE)], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    titles = _table_column(out.stdout, 2).replace(" ", "")
+    doc = json.loads(runner.invoke(app, ["parse", str(SAMPLE), "--format", "json"]).stdout)
+    for a in doc["articles"]:
+        assert a["title"].replace(" ", "") in titles, a["title"]
+
+
+def test_parse_explain_json_has_one_object_per_input_line():
+    out = runner.invoke(app, ["parse", str(SAMPLE), "--explain", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    from worker.intake.reading import read_document
+
+    lines = read_document(SAMPLE.read_bytes(), SAMPLE.name).text.split("\n")
+    assert [r["line"] for r in rows] == list(range(1, len(lines) + 1))
+    assert all(set(r) == {"line", "text", "became", "rule"} and r["rule"] for r in rows)
+    by_text = {r["text"]: r for r in rows}
+    assert "page_marker" in by_text["第1版 要闻"]["became"]
+    assert "title" in by_text["全省工会经费审查工作会议在杭州召开"]["became"]
+
+
+def test_article_prints_one_article_whole(settings):
+    from worker.core.db import session_scope
+    from worker.core.models import Article
+
+    issue_id = _processed_sample(settings)
+    with session_scope() as s:
+        a = s.exec(select(Article).where(Article.issue_id == issue_id, Article.seq == 1)).one()
+        stored = a.model_dump(mode="json", exclude={"search_text"})
+    out = runner.invoke(app, ["article", str(a.id)], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    for p in stored["paragraphs"]:
+        assert p in out.stdout  # whole paragraphs, not cut or wrapped
+    for field in stored:
+        assert f"{field}:" in out.stdout, field
+    assert "category_label: 工会建设" in out.stdout and f"issue_file: {SAMPLE.name}" in out.stdout
+    doc = json.loads(runner.invoke(app, ["article", str(a.id), "--format", "json"]).stdout)
+    assert {k: doc[k] for k in stored} == stored
+    missing = runner.invoke(app, ["article", "99999"])
+    assert missing.exit_code == 2 and "no article 99999" in missing.output
+
+
+def test_report_send_without_recipients_says_only_that(settings):
+    from worker import pipeline
+    from worker.core.db import session_scope
+    from worker.intake import inbox
+
+    shutil.copyfile(SAMPLE, settings.inbox_dir / SAMPLE.name)
+    [issue_id] = inbox.scan(session_scope, settings, now=2e10).new_issue_ids
+    pipeline.process_issue(issue_id)
+    assert runner.invoke(app, ["report", "daily", "--date", "2024-12-24"]).exit_code == 0
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--send"])
+    assert out.exit_code == 1
+    assert "exists already" not in out.output
+    assert " ".join(out.output.split()).startswith("not sent: no recipients for daily briefings")

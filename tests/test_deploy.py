@@ -63,4 +63,4 @@ def test_compose_secrets_come_from_env_example():
 def test_redis_keeps_data_and_needs_a_password_and_flower_needs_auth():
     redis_cmd = " ".join(COMPOSE["services"]["redis"]["command"])
     assert "--appendonly yes" in redis_cmd and "--requirepass" in redis_cmd
-    assert any("--basic-auth=" in c for c in COMPOSE["services"]["flower"]["command"])
+    assert COMPOSE["services"]["flower"]["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH:?")

@@ -120,7 +120,7 @@ def test_parse_number():
 
 
 def test_counts_of_sessions_cases_and_batches() -> None:
-    # units found missing by the unseen-issue check: 场次 (not 场 + 次), 例 (medical cases), 宗, 批次
+    # units found missing by the regression set: 场次 (not 场 + 次), 例 (medical cases), 宗, 批次
     assert [f.text for f in figs("累计举办竞赛1300余场次，查出疑似病例12例，受理案件58宗，分3批次实施。")] == [
         "1300余场次", "12例", "58宗", "3批次"]
     assert one("共举办活动200余场次。").unit == "场次"

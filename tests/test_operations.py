@@ -38,7 +38,8 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
     (cfg / "briefing.yaml").write_text(text.replace("daily: []", "daily: [leader@example.org]")
                                        .replace("pdf: true", "pdf: false"), encoding="utf-8")
     env = app_env(var_dir, redis.url, config_dir=cfg, log_format="json", smtp_host="127.0.0.1",
-                  smtp_port=free_port(), smtp_security="none", smtp_user="briefing", smtp_password=SMTP_PW)
+                  smtp_port=free_port(), smtp_security="none", smtp_allow_plaintext_login="true",
+                  smtp_user="briefing", smtp_password=SMTP_PW)
     worker = start_worker(env, tmp_path / "w.log", "inbox,ingest,reports", 2, "ops")
     procs.append(worker)
     db = Db(None, var_dir)
@@ -70,7 +71,7 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
     out = _cli(env, "status")
     assert out.returncode == 0, out.stderr
     status = out.stdout
-    for expected in ("english.txt", "accepted", "Failed issues", "not Chinese", "daily", "retried",
+    for expected in ("english.txt", "accepted", "Issues not processed", "not Chinese", "daily", "retried",
                      "failed", "Queues: inbox 0", "Workers: ops@", "Beat: not running", "Watcher: last heartbeat"):
         assert expected in status, (expected, status)
 

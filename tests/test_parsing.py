@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -80,16 +81,26 @@ def test_sample_000_rejoin_duplicate_caption(sample_000) -> None:
     a = p.articles
     assert "“中国梦·劳动美”全国职工书画展已经连续举办九届" in a[0].paragraphs[3]
     assert "共为44.77万人次职工发放保障金" in a[7].paragraphs[4]  # broken after a number
+    # the gold: article 2's paragraph repeated by the layout is dropped once, as debris
     dup = [d for d in p.debris if d.kind == "duplicate_fragment"]
-    assert len(dup) == 1 and dup[0].line == 34
+    assert len(dup) == 1 and dup[0].text.startswith("《中国共产党历史》第一卷、第二卷之后")
+    def nfkc(t: str) -> str:  # the input's half-width punctuation is shown full-width in articles
+        return unicodedata.normalize("NFKC", t)
+
+    assert sum(nfkc(dup[0].text) in nfkc(para) for x in a for para in x.paragraphs) == 1
     assert a[5].captions == ["姜博然在苦练技术。"]
     assert a[5].paragraphs[0].startswith("95后姜博然，有着一双")
 
 
-def test_sample_000_issue_date_inferred(sample_000) -> None:
+def test_sample_000_issue_date_is_not_claimed_as_known(sample_000) -> None:
+    """Sample 000 has no masthead, no date line and no date in its name, and its gold has no issue
+    date: the parser may not present one as known. A date it guesses from dates in the text must be
+    marked as a guess (source "inferred", with a warning); the contract allows null."""
     _, p = sample_000
-    assert p.issue_date_source == "inferred"
-    assert p.issue_date == date(2024, 12, 22)
+    assert p.issue_date_source in (None, "inferred")
+    if p.issue_date is not None:
+        assert p.issue_date_source == "inferred"
+        assert any("inferred" in w for w in p.warnings)
 
 
 def test_sample_gb_metadata(sample_gb) -> None:
@@ -133,10 +144,16 @@ def test_sample_gb_articles(sample_gb) -> None:
 def test_explain_covers_every_line(sample_gb) -> None:
     text, p = sample_gb
     assert [d.line for d in p.explain] == list(range(len(text.split("\n"))))
-    by_line = {d.line: d for d in p.explain}
-    assert by_line[2].became == "debris:page_marker"
-    assert by_line[4].became == "title #1"
-    assert by_line[23].became.startswith("debris:continuation_marker + paragraph #1.2")
+    # each line is explained by what it is, found by its text (not by its number or exact wording)
+    lines = text.split("\n")
+    became = {lines[d.line]: d.became for d in p.explain if lines[d.line].strip()}
+    assert "page_marker" in became["第1版 要闻"] and "page_marker" in became["第2版 综合"]
+    assert "title" in became["全省工会经费审查工作会议在杭州召开"]
+    assert "subtitle" in became["首批5000份暖心包送到骑手手中"]
+    resumed = next(line for line in lines if line.startswith("（上接第1版）"))
+    # the 上接 marker is debris and its text continues article 1, not a new article
+    assert "continuation_marker" in became[resumed] and "#1." in became[resumed]
+    assert all(d.rule for d in p.explain)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +406,7 @@ def test_indented_layout_broken_paragraph() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Layouts found by the unseen-issue check (tests/data/unseen, tests/test_unseen.py)
+# Layouts found by the regression set (tests/data/regression, tests/test_regression_set.py)
 # ---------------------------------------------------------------------------------------------
 def test_bracketed_page_markers() -> None:
     p = _parse("【第1版】\n\n标题一则新闻\n\n正文一。\n\n［第2版 综合］\n\n标题二则新闻\n\n正文二。\n\nA3\n")
@@ -458,7 +475,7 @@ def test_photo_credit_line_under_a_picture_item() -> None:
 _TWELVE = ["李凡", "王芳", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴敏", "孙丽", "郑强"]
 
 
-@pytest.mark.timeout(20)  # a hang guard, not a speed test: these inputs once took minutes
+# these inputs once backtracked for minutes; the suite-wide timeout (pyproject.toml) is the hang guard
 @pytest.mark.parametrize("line", [
     "记者李凡摄" * 10 + "。",
     " ".join("记者" + n for n in _TWELVE) + " 等。",

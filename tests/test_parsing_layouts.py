@@ -217,7 +217,7 @@ def test_a_photo_report_credit_closes_an_article_and_never_opens_one() -> None:
 
 
 def test_glued_credit_in_mid_body_stays_a_caption() -> None:
-    """An in-body picture caption with its credit is not the end of the article (unseen issue_0318)."""
+    """An in-body picture caption with its credit is not the end of the article (regression set, issue_0318)."""
     parsed = _parse("标题一二三四\n\n本报讯 记者 朱明 3月1日，某地举行活动。\n\n"
                     "骑手在驿站休息。 记者 朱明 摄\n\n活动还有后续安排。")
     a = parsed.articles[0]

@@ -3,10 +3,10 @@
 OOM kill or a power cut would): mid-processing, mid-claim (before and after the commit), and a
 poison file that kills its worker process every time.
 
-How the kills land: ``BRIEFING_TEST_PAUSE_AT`` makes the worker sleep at a named point
-(worker/core/settings.py ``pause_for_test``), so the SIGKILL hits exactly between two steps; the
-restarted worker runs without it. ``BRIEFING_TEST_CRASH_SHA256`` makes the process that takes that
-Issue SIGKILL itself — a file that kills its worker. Both are test-only settings, off by default.
+How the kills land: the first worker starts with tests/faults/sitecustomize.py on its PYTHONPATH
+(``procs.fault_env``), which wraps product functions from outside: it sleeps at a named point so the
+SIGKILL hits exactly between two steps (the restarted worker runs without it), or makes the process
+that analyses the poison file's content SIGKILL itself. The product has no test hooks.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from procs import (  # noqa: F401  (fixtures)
     app_env,
     chinese_text,
     database,
+    fault_env,
     own_redis,
     procs,
     send,
@@ -54,7 +55,7 @@ def _drop(var_dir, name, data):
 def test_worker_killed_mid_processing_processes_the_issue_exactly_once(var_dir, database, own_redis, procs,
                                                                       tmp_path):
     env = app_env(var_dir, own_redis.url, database.url, **FAST)
-    first = start_worker({**env, "BRIEFING_TEST_PAUSE_AT": '{"processing": 120}'}, tmp_path / "w1.log",
+    first = start_worker(fault_env(env, pause_at={"processing": 120}), tmp_path / "w1.log",
                          "inbox,ingest", 2, "first")
     procs.append(first)
     _drop(var_dir, "issue.txt", SAMPLE.read_bytes())
@@ -92,8 +93,7 @@ def test_worker_killed_mid_processing_processes_the_issue_exactly_once(var_dir, 
 def test_worker_killed_mid_claim_file_is_reclaimed_never_lost_never_twice(var_dir, own_redis, procs, tmp_path,
                                                                          point, receipt_before_restart):
     env = app_env(var_dir, own_redis.url, **FAST)
-    first = start_worker({**env, "BRIEFING_TEST_PAUSE_AT": f'{{"{point}": 120}}'}, tmp_path / "w1.log",
-                         "inbox", 1, "first")
+    first = start_worker(fault_env(env, pause_at={point: 120}), tmp_path / "w1.log", "inbox", 1, "first")
     procs.append(first)
     data = chinese_text(1)
     _drop(var_dir, "claimed.txt", data)
@@ -126,8 +126,8 @@ def test_worker_killed_mid_claim_file_is_reclaimed_never_lost_never_twice(var_di
 def test_poison_file_that_kills_its_worker_ends_failed_after_max_attempts(var_dir, database, own_redis, procs,
                                                                           tmp_path):
     poison = chinese_text(666)
-    env = app_env(var_dir, own_redis.url, database.url, **FAST, max_attempts=3,
-                  test_crash_sha256=hashlib.sha256(poison).hexdigest())
+    env = fault_env(app_env(var_dir, own_redis.url, database.url, **FAST, max_attempts=3),
+                    crash_sha256=hashlib.sha256(poison).hexdigest())
     worker = start_worker(env, tmp_path / "w.log", "inbox,ingest", 1, "poisoned")
     procs.append(worker)
     _drop(var_dir, "poison.txt", poison)

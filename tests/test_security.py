@@ -4,6 +4,7 @@ with a password, no path built from unchecked names, secrets never printed."""
 
 from __future__ import annotations
 
+import json
 import re
 import ssl
 import subprocess
@@ -74,7 +75,7 @@ def test_rediss_checks_the_server_certificate(monkeypatch, tmp_path):
 def test_compose_flower_authenticated_and_loopback_only_redis_with_password():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     flower = compose["services"]["flower"]
-    assert any(c.startswith("--basic-auth=${FLOWER_BASIC_AUTH") for c in flower["command"])
+    assert flower["environment"]["FLOWER_BASIC_AUTH"].startswith("${FLOWER_BASIC_AUTH")
     # /metrics and /healthcheck have no auth in Flower: never publish it beyond the host's loopback
     assert all(str(p).startswith("127.0.0.1:") for p in flower.get("ports", [])), flower["ports"]
     published = {name: svc.get("ports") for name, svc in compose["services"].items() if svc.get("ports")}
@@ -87,6 +88,43 @@ def test_compose_flower_authenticated_and_loopback_only_redis_with_password():
     assert "${REDIS_PASSWORD" in compose["x-app"]["environment"]["BRIEFING_BROKER_URL"]
     for name in ("inbox-worker", "worker"):
         assert compose["services"][name]["healthcheck"]["test"] == ["CMD", "briefing", "health"]
+
+
+def test_compose_gives_each_service_only_the_secrets_it_needs():
+    # Compose handed the whole .env (database and Redis passwords, Flower's login) to every service
+    # and put Flower's login on its command line (visible in `ps` and `docker inspect`).
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+
+    def holders(var: str) -> set[str]:
+        return {name for name, svc in services.items() if var in json.dumps(svc.get("environment") or {})}
+
+    assert not [name for name, svc in services.items() if "env_file" in svc]
+    for name, svc in services.items():  # no secret on any command line
+        argv = " ".join(map(str, [*(svc.get("entrypoint") or []), *(svc.get("command") or [])]))
+        assert "FLOWER_BASIC_AUTH" not in argv and "POSTGRES_PASSWORD" not in argv and "SMTP" not in argv, name
+    assert holders("FLOWER_BASIC_AUTH") == {"flower"}
+    assert holders("BRIEFING_SMTP_PASSWORD") == {"worker"}  # the one service that sends briefings
+    assert holders("POSTGRES_PASSWORD") == {"postgres", "migrate", "inbox-worker", "worker", "beat", "watcher"}
+    assert set(services["flower"]["environment"]) == {"BRIEFING_BROKER_URL", "FLOWER_BASIC_AUTH", "FLOWER_PORT"}
+    assert set(services["migrate"]["environment"]) == {"BRIEFING_DATABASE_URL"}
+    # .env must not be copied into the image either (Settings would read /app/.env in every container)
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and "!.env.example" in ignored
+
+
+def test_flower_takes_its_basic_auth_from_the_environment(monkeypatch):
+    """What compose relies on: Flower reads FLOWER_BASIC_AUTH (flower/command.py apply_env_options)."""
+    from flower.command import apply_env_options
+    from flower.options import options
+
+    before = options.basic_auth
+    monkeypatch.setenv("FLOWER_BASIC_AUTH", "admin:s3cret")
+    try:
+        apply_env_options()
+        assert options.basic_auth == ["admin:s3cret"]
+    finally:
+        options.basic_auth = before
 
 
 def test_no_path_from_unchecked_names():

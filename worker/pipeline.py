@@ -10,8 +10,6 @@ articles the parse produces again and re-attaching people's topic corrections (i
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlmodel import Session, select
 
 from worker.core.models import Article, Correction, Issue, IssueLines, utcnow
-from worker.core.settings import Settings, get_settings, pause_for_test
+from worker.core.settings import Settings, get_settings
 from worker.enrich import identity, learning
 
 log = logging.getLogger(__name__)
@@ -143,11 +141,6 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
         issue = session.get(Issue, issue_id)
         data, file_name, received_at = issue.raw, issue.file_name, issue.received_at
         file_date = issue.issue_date if issue.issue_date_source == "file_name" else None
-        sha256 = issue.sha256
-    if settings.test_crash_sha256 and sha256 == settings.test_crash_sha256:
-        log.warning("TEST HOOK: issue %s is the poison file; killing this process", issue_id)
-        os.kill(os.getpid(), signal.SIGKILL)
-    pause_for_test(settings, "processing")
     began = time.perf_counter()
     try:
         result = analyse(data, file_name, settings)

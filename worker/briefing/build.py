@@ -38,7 +38,6 @@ from worker.briefing.delivery import PdfConversionError, convert_to_pdf, outbox_
 from worker.briefing.periods import (
     DEFAULT_TIMEZONE,
     due_periods,
-    load_schedule,
     period_containing,
 )
 from worker.briefing.render import (
@@ -51,6 +50,7 @@ from worker.briefing.render import (
     render,
 )
 from worker.core.models import Article, Briefing, Issue, ServiceMeta
+from worker.core.schedule import briefing_schedule
 from worker.enrich.keywords import QUOTE_PAIRS, closing_marks
 from worker.enrich.segment import SENTENCE_RE
 
@@ -648,7 +648,7 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
     """
     cfg = config or load_briefing_config(config_dir)
     start, end = period_containing(kind, period_start)
-    label = load_schedule(config_dir)[0][kind]["label"]
+    label = briefing_schedule(config_dir)[0][kind]["label"]
     mh, cl = cfg["masthead"], cfg["closing"]
     content = BriefingContent(
         kind=kind, kind_label=label, title=str(mh.get("title") or "工会信息简报"),
@@ -886,7 +886,7 @@ def make_due_briefings(session: Session, kind: str, now: datetime, *, settings=N
 
         settings = get_settings()
     tz = _tz(settings)
-    sched, _ = load_schedule(settings.config_dir)
+    sched, _ = briefing_schedule(settings.config_dir)
     made = set(session.exec(select(Briefing.period_start).where(Briefing.kind == kind)).all())
     first = schedule_start_for(session, settings, now.astimezone(tz).date())
     out: list[Briefing] = []

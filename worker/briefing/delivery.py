@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import mimetypes
 import os
 import re
 import shutil
@@ -22,6 +21,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from worker.core.settings import check_smtp_security
+
 if TYPE_CHECKING:  # pragma: no cover
     from sqlmodel import Session
 
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF_MIME = "application/pdf"
 PDF_TIMEOUT_S = 180
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -180,15 +180,14 @@ def _smtp_send(settings, msg: EmailMessage, recipients: list[str], timeout: floa
     host = settings.smtp_host
     if not host:
         raise RuntimeError("e-mail not configured: BRIEFING_SMTP_HOST is empty")
+    check_smtp_security(settings)  # before connecting: never a password in clear unless allowed
     security = (settings.smtp_security or "starttls").lower()
     port = int(settings.smtp_port)
     context = ssl.create_default_context()
     if security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-    elif security in ("starttls", "none"):
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
     else:
-        raise ValueError(f"smtp_security must be starttls, ssl or none, not {security!r}")
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
     with smtp:
         smtp.ehlo()
         if security == "starttls":
@@ -252,16 +251,6 @@ def deliver_email(briefing: Briefing, settings, recipients: list[str], *,
     if session is not None:
         record_delivery_attempt(session, briefing, recipients, ok=True)
     log.info("briefing %s e-mailed to %d recipient(s)", briefing.id, len(recipients))
-
-
-def guess_mime(path: Path) -> str:
-    """MIME type of an outbox file (.docx / .pdf known even where the system table lacks them)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".docx":
-        return DOCX_MIME
-    if suffix == ".pdf":
-        return PDF_MIME
-    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 
 def deliver(briefing_id: int, settings=None, config: dict | None = None) -> str:

@@ -9,29 +9,21 @@ Kinds (see ``config/schedule.yaml``):
 All bounds are *inclusive* dates. Times are wall-clock in the schedule's time zone
 (``Asia/Shanghai`` by default). The crontab strings are in standard Unix cron order
 ``minute hour day_of_month month day_of_week`` (Sunday = 0 or 7) — the order of the values in
-``config/schedule.yaml`` ("0 8 * * 1" = Mondays, "0 9 1 * *" = the 1st) and of Celery's
-``crontab.from_string``.
+``config/schedule.yaml`` ("0 8 * * 1" = Mondays, "0 9 1 * *" = the 1st), read and evaluated by
+worker/core/schedule.py (Celery's crontab, the rule beat applies).
 """
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
+from worker.core.schedule import KINDS, briefing_schedule, next_fire_after
 
-KINDS = ("daily", "weekly", "monthly")
-
-#: Used when ``config/schedule.yaml`` is missing or has no entry for a kind.
-DEFAULT_SCHEDULE: dict[str, dict[str, str]] = {
-    "daily": {"label": "日报", "crontab": "30 7 * * *"},
-    "weekly": {"label": "周报", "crontab": "0 8 * * 1"},
-    "monthly": {"label": "月报", "crontab": "0 9 1 * *"},
-}
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
@@ -54,11 +46,6 @@ def period_containing(kind: str, d: date) -> tuple[date, date]:
     return d.replace(day=1), d.replace(day=last)
 
 
-def next_period_start(kind: str, start: date) -> date:
-    """The first day of the period that follows the one containing ``start``."""
-    return period_containing(kind, start)[1] + timedelta(days=1)
-
-
 def period_ordinal(kind: str, start: date) -> int:
     """1-based position of the period starting at ``start`` within its year (day of year, week
     index counted from the first period starting in that year, month). Used for skipped rows."""
@@ -71,58 +58,19 @@ def period_ordinal(kind: str, start: date) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Crontab (Unix field order), evaluated by croniter
+# Crontab (Unix field order), evaluated by Celery's crontab (worker/core/schedule.py)
 
 
 def first_fire_on_or_after(crontab: str, day: date, zone: ZoneInfo) -> datetime:
     """The first time at or after midnight of ``day`` (in ``zone``) when ``crontab`` fires, as an
-    aware datetime. Raises ``ValueError`` for a malformed crontab (croniter's
-    ``CroniterBadCronError`` is a ``ValueError``)."""
-    from croniter import croniter
-
-    if len(crontab.split()) != 5:
-        raise ValueError(f"crontab {crontab!r} must have 5 fields")
-    just_before = datetime.combine(day, time(0), tzinfo=zone) - timedelta(seconds=1)
-    return croniter(crontab, just_before).get_next(datetime)
-
-
-# --------------------------------------------------------------------------------------------
-# Schedule configuration
-
-
-@lru_cache(maxsize=8)
-def _load_schedule_file(path: str) -> dict:
-    p = Path(path)
-    if not p.is_file():
-        return {}
-    with p.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
-
-
-def load_schedule(config_dir: Path | None = None) -> tuple[dict[str, dict[str, str]], str]:
-    """Read ``briefings:`` and ``timezone`` from ``config/schedule.yaml``, falling back to
-    :data:`DEFAULT_SCHEDULE` / ``Asia/Shanghai`` for anything missing.
-
-    Returns ``({kind: {"label": str, "crontab": str}}, timezone_name)``.
-    """
-    if config_dir is None:
-        from worker.core.settings import get_settings
-
-        config_dir = get_settings().config_dir
-    raw = _load_schedule_file(str(Path(config_dir) / "schedule.yaml"))
-    out: dict[str, dict[str, str]] = {}
-    briefings = raw.get("briefings") or {}
-    for kind, default in DEFAULT_SCHEDULE.items():
-        entry = briefings.get(kind) or {}
-        out[kind] = {"label": str(entry.get("label") or default["label"]),
-                     "crontab": str(entry.get("crontab") or default["crontab"])}
-    return out, str(raw.get("timezone") or DEFAULT_TIMEZONE)
+    aware datetime. Raises ``ValueError`` for a malformed crontab."""
+    return next_fire_after(crontab, datetime.combine(day, time(0), tzinfo=zone) - timedelta(seconds=1))
 
 
 def kind_label(kind: str, config_dir: Path | None = None) -> str:
     """The Chinese label of a kind (日报/周报/月报) from the schedule config."""
     _check_kind(kind)
-    return load_schedule(config_dir)[0][kind]["label"]
+    return briefing_schedule(config_dir)[0][kind]["label"]
 
 
 def due_at(kind: str, period_start: date, *, crontab: str | None = None,
@@ -131,7 +79,7 @@ def due_at(kind: str, period_start: date, *, crontab: str | None = None,
     time the kind's crontab fires after the period has ended (i.e. on/after the day after
     ``period_end``). ``crontab``/``tz`` default to ``config/schedule.yaml``."""
     if crontab is None or tz is None:
-        sched, tzname = load_schedule()
+        sched, tzname = briefing_schedule()
         crontab = crontab or sched[kind]["crontab"]
         tz = tz or tzname
     _, end = period_containing(kind, period_start)
@@ -150,7 +98,7 @@ def due_periods(kind: str, now: datetime, schedule_start: date, already_made: se
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if crontab is None or tz is None:
-        sched, tzname = load_schedule()
+        sched, tzname = briefing_schedule()
         crontab = crontab or sched[kind]["crontab"]
         tz = tz or tzname
     zone = ZoneInfo(tz)

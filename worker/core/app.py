@@ -126,7 +126,11 @@ def create_app() -> Celery:
     if broker.startswith(("redis://", "rediss://")):
         # One beat at a time: RedBeat holds a lock in Redis (key ``redbeat::lock``), renewed at every
         # tick (at least every beat_max_interval); a second beat started by mistake waits for it.
+        # RedBeat's own client options, given explicitly: the broker's transport options are kombu's
+        # (RedBeat ≥ 2.5 stops falling back to them); timeouts so a hung Redis cannot stall beat's
+        # lock renewal forever (the error stops beat; its supervisor restarts it).
         app.conf.update(redbeat_redis_url=broker, redbeat_lock_timeout=settings.beat_lock_timeout,
+                        redbeat_redis_options={"socket_connect_timeout": 5, "socket_timeout": 30},
                         beat_scheduler="redbeat.RedBeatScheduler")
     return app
 

@@ -20,6 +20,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def local_time(ts: datetime, zone: str) -> str:
+    """``ts`` (aware, or naive UTC) in the IANA time zone ``zone``, with its offset shown:
+    ``"2024-12-24 08:00:05+08:00"`` — what people read in ``briefing status`` and ``.error.json``."""
+    from zoneinfo import ZoneInfo
+
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(ZoneInfo(zone)).isoformat(sep=" ", timespec="seconds")
+
+
 class Receipt(SQLModel, table=True):
     """One row per file dropped into the inbox, with its single final outcome.
 

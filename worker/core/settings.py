@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_allow_plaintext_login: bool = Field(
+        False, description="allow a login (smtp_user) with smtp_security none, i.e. the password in clear; "
+                           "only for a relay on a trusted network")
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "briefing@localhost"
@@ -93,17 +96,6 @@ class Settings(BaseSettings):
     log_format: str = "text"  # text | json
     log_level: str = "INFO"
 
-    # Test hooks. Never set them in production: they exist so the reliability tests can kill a
-    # worker at an exact point (tests/test_reliability_*.py). Each logs a warning when it fires.
-    test_pause_at: dict[str, float] = Field(
-        default_factory=dict,
-        description='TEST ONLY: sleep this many seconds at a named point: "after_claim" (file in '
-                    'processing/, nothing committed), "after_commit" (receipt committed, file not yet '
-                    'moved), "processing" (Issue taken, articles not yet stored)')
-    test_crash_sha256: str | None = Field(
-        None, description="TEST ONLY: the process handling the Issue with this sha256 kills itself "
-                          "(SIGKILL) right after taking it: a poison file that kills its worker")
-
     @model_validator(mode="after")
     def _check_limits(self) -> Settings:
         if not 0 < self.task_soft_time_limit <= self.task_time_limit < self.broker_visibility_timeout:
@@ -112,6 +104,7 @@ class Settings(BaseSettings):
             raise ValueError("need 0 < beat_max_interval < beat_lock_timeout (beat renews its lock each tick)")
         if self.redis_ssl_cert_reqs not in ("required", "optional", "none"):
             raise ValueError("redis_ssl_cert_reqs must be required, optional or none")
+        check_smtp_security(self)
         return self
 
     @property
@@ -160,13 +153,14 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def pause_for_test(settings: Settings, point: str) -> None:
-    """TEST ONLY (``BRIEFING_TEST_PAUSE_AT``): sleep at ``point`` so a test can SIGKILL the process
-    there. Does nothing unless that setting names the point."""
-    seconds = settings.test_pause_at.get(point)
-    if seconds:
-        import logging
-        import time
-
-        logging.getLogger(__name__).warning("TEST HOOK: pausing %.1f s at %s", seconds, point)
-        time.sleep(seconds)
+def check_smtp_security(settings: Settings) -> None:
+    """Raise ValueError for an SMTP configuration that would send the password in clear: a login
+    (``smtp_user``) with ``smtp_security`` none, unless ``smtp_allow_plaintext_login`` is true; or an
+    unknown ``smtp_security`` (starttls | ssl | none). Checked when settings load and again by
+    delivery right before it connects."""
+    security = (settings.smtp_security or "starttls").lower()
+    if security not in ("starttls", "ssl", "none"):
+        raise ValueError(f"smtp_security must be starttls, ssl or none, not {settings.smtp_security!r}")
+    if security == "none" and settings.smtp_user and not settings.smtp_allow_plaintext_login:
+        raise ValueError("smtp_security none with smtp_user would send the SMTP password in clear: use "
+                         "starttls or ssl, or set BRIEFING_SMTP_ALLOW_PLAINTEXT_LOGIN=true for a trusted relay")

@@ -285,13 +285,6 @@ _CACHE = _ModelCache()
 _DEFAULT_MODEL_PATH: tuple[Any, Path] | None = None
 
 
-def default_models_dir() -> Path:
-    """``settings.models_dir`` (``var/models`` unless configured)."""
-    from worker.core.settings import get_settings
-
-    return Path(get_settings().models_dir)
-
-
 def _model_path(models_dir: Path | None) -> Path:
     """The model file path; for the default it is recomputed only when the (cached) settings
     object changes, so this costs one dictionary lookup per article."""

@@ -83,6 +83,19 @@ def plan_reattachment(corrections: list[Correction], new: list[identity.Keys],
     correction prefers the article it was on when two match equally). Rule: ``identity.find_article``."""
     return {c.id: identity.find_article(c.headline_key, c.lead_key, new, seq_of.get(c.article_id))
             for c in corrections}
+def resolve_category(text: str) -> str:
+    """The taxonomy key (config/taxonomy.yaml) that ``text`` names: a key (``culture``, any case) or
+    a label (``职工文化``); surrounding spaces and full-width forms are ignored. Raises ValueError
+    listing every ``key (label)`` pair when it names none."""
+    import unicodedata
+
+    tax = get_taxonomy()
+    want = unicodedata.normalize("NFKC", text).strip()
+    for key, label in tax.labels.items():
+        if want.lower() == key.lower() or want == unicodedata.normalize("NFKC", label).strip():
+            return key
+    pairs = ", ".join(f"{key} ({label})" for key, label in tax.labels.items())
+    raise ValueError(f"unknown category {text!r}; one of: {pairs}")
 
 
 def record_correction(session: Session, article_id: int, category: str, who: str) -> Correction:
@@ -90,11 +103,10 @@ def record_correction(session: Session, article_id: int, category: str, who: str
     is the current one — also recorded, it is a label too). Sets ``article.category`` and
     ``category_confirmed=True``; adds (and flushes, does not commit) a :class:`Correction` row.
 
-    Raises ValueError for a category not in the taxonomy or an empty ``who``, LookupError for an
-    unknown article."""
-    tax = get_taxonomy()
-    if category not in tax.keys:
-        raise ValueError(f"unknown category {category!r}; one of: {', '.join(tax.keys)}")
+    ``category``: a key or label (:func:`resolve_category`). Raises ValueError for a category not in
+    the taxonomy (listing ``key (label)`` pairs) or an empty ``who``, LookupError for an unknown
+    article."""
+    category = resolve_category(category)
     if not who or not who.strip():
         raise ValueError("who must name the person making the correction")
     article = session.get(Article, article_id)

@@ -38,8 +38,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from worker.core.models import Issue, Receipt, utcnow
-from worker.core.settings import Settings, pause_for_test
+from worker.core.models import Issue, Receipt, local_time, utcnow
+from worker.core.settings import Settings
 from worker.intake.reading import date_from_file_name, sniff
 
 log = logging.getLogger(__name__)
@@ -318,7 +318,7 @@ def file_away(settings: Settings, claimed_path: Path, receipt: Receipt, session_
     if receipt.outcome == "refused":
         info = {"file_name": receipt.file_name, "size": receipt.size, "sha256": receipt.sha256,
                 "reason": receipt.reason, "receipt_id": receipt.id,
-                "received_at": receipt.received_at.isoformat()}
+                "received_at": local_time(receipt.received_at, settings.timezone), "time_zone": settings.timezone}
         err = dest.with_name(dest.name + ERROR_SUFFIX)
         tmp = err.with_name(f"{err.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -347,7 +347,6 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     claimed = claim(settings, name)
     if claimed is None:
         return None
-    pause_for_test(settings, "after_claim")
     found = inspect(settings, claimed)
     for attempt in range(2):
         try:
@@ -358,7 +357,6 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
             if attempt:
                 raise
             log.info("same bytes stored concurrently; recording %s as a duplicate", display_name(name))
-    pause_for_test(settings, "after_commit")
     file_away(settings, claimed.path, receipt, session_factory)
     log.info("receipt %s: %s %s%s", receipt.id, display_name(name), receipt.outcome,
              f" ({receipt.reason})" if receipt.reason else "")
@@ -451,7 +449,8 @@ def sync_failed(session_factory, settings: Settings) -> list[str]:
                 info = {"file_name": issue.file_name, "size": issue.size, "sha256": issue.sha256,
                         "reason": issue.error, "issue_id": issue.id, "attempts": issue.attempts,
                         "archived_as": receipt.stored_path if receipt else None,
-                        "received_at": issue.received_at.isoformat(),
+                        "received_at": local_time(issue.received_at, settings.timezone),
+                        "time_zone": settings.timezone,
                         "retry": f"briefing retry {issue.id}"}
                 _write_atomic(dest, issue.raw)
                 _write_atomic(dest.with_name(dest.name + ERROR_SUFFIX),

@@ -25,7 +25,7 @@ KIND_HELP = "daily | weekly | monthly"
 
 
 class OutputFormat(StrEnum):
-    """Output of ``briefing parse``."""
+    """Output of ``briefing parse`` and ``briefing article``."""
 
     table = "table"
     json = "json"
@@ -84,40 +84,60 @@ def parse_to_contract(path: Path) -> dict:
 def parse(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help=".txt, .docx or .pdf"),
     format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json: the parse contract"),
-    explain: bool = typer.Option(False, help="show each input line, what it became and which rule decided"),
+    explain: bool = typer.Option(False, help="show each input line, what it became and which rule decided "
+                                 "(with --format json: a JSON array, one object per input line)"),
 ) -> None:
     """Parse one issue file and print its articles (no database or broker needed)."""
     from worker.intake.reading import RefusedFile
 
     try:
+        if explain:
+            _explain(file, format)
+            return
         out = parse_to_contract(file)
     except RefusedFile as exc:
         err.print(f"[red]refused:[/red] {exc.reason}")
         raise typer.Exit(2) from exc
-    if explain:
-        from worker.intake.reading import read_document
-        from worker.parsing.parser import parse_issue
-
-        decoded = read_document(file.read_bytes(), file.name)
-        parsed = parse_issue(decoded.text, file_name=file.name, headline_hints=decoded.headline_hints)
-        table = Table("line", "text", "became", "rule", show_lines=False)
-        for d in parsed.explain:
-            table.add_row(str(d.line + 1), d.text[:40], d.became, d.rule)
-        console.print(table)
-        return
     if format is OutputFormat.json:
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
     issue = out["issue"]
     console.print(f"[bold]{issue['file']}[/bold]  encoding {issue['encoding']}  "
                   f"date {issue['issue_date']} ({issue['issue_date_source']})")
-    table = Table("#", "版", "title", "authors", "category", "places", "figures")
+    table = _table("#", "版", "title", "authors", "category", "places", "figures")
     for a in out["articles"]:
         title = " / ".join(x for x in (a["kicker"], a["title"], a["subtitle"]) if x)
-        table.add_row(str(a["seq"]), str(a["page"] or ""), title[:40],
+        table.add_row(str(a["seq"]), str(a["page"] or ""), title,
                       "、".join(f"{x['role']}{x['name']}" for x in a["authors"]),
-                      a["category_label"], "、".join(a["places"][:4]),
-                      "、".join(f["text"] for f in a["figures"][:4]))
+                      a["category_label"], "、".join(a["places"]),
+                      "、".join(f["text"] for f in a["figures"]))
+    console.print(table)
+
+
+def _table(*columns: str) -> Table:
+    """A table whose long cells wrap (fold) inside their column instead of being cut with "…"
+    (Chinese text has no spaces to wrap at)."""
+    table = Table()
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
+def _explain(file: Path, format: OutputFormat) -> None:
+    """``parse --explain``: every input line (1-based number, text), what it became and the rule.
+    JSON: ``[{"line", "text", "became", "rule"}, …]``, one object per input line."""
+    from worker.intake.reading import read_document
+    from worker.parsing.parser import parse_issue
+
+    decoded = read_document(file.read_bytes(), file.name)
+    parsed = parse_issue(decoded.text, file_name=file.name, headline_hints=decoded.headline_hints)
+    rows = [{"line": d.line + 1, "text": d.text, "became": d.became, "rule": d.rule} for d in parsed.explain]
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = _table("line", "text", "became", "rule")
+    for r in rows:
+        table.add_row(str(r["line"]), r["text"], r["became"], r["rule"])
     console.print(table)
 
 
@@ -267,23 +287,27 @@ def report(
                       "lists them)", highlight=False)
             raise typer.Exit(1)
         made = make_briefing(session, kind, start, force=force)
+        existed = f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)"
         if made is None:
-            console.print(f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)")
             if not send:
+                console.print(existed)
                 return
             made = session.exec(select(Briefing).where(Briefing.kind == kind, Briefing.period_start == start)
                                 .order_by(Briefing.version.desc())).first()
         else:
+            existed = None
             # plain print: the path must not be wrapped when a script reads it
             print(f"{made.status}: {made.path_in(get_settings().var_dir) or '(skipped: empty period)'}",
                   flush=True)
         made_id, made_status, version = made.id, made.status, made.version
     if send:
-        _email_briefing(kind, made_id, made_status, version)
+        _email_briefing(kind, made_id, made_status, version, existed)
 
 
-def _email_briefing(kind: str, briefing_id: int, status: str, version: int) -> None:
-    """E-mail one briefing for ``report --send``; typer.Exit(1) whenever nothing was sent."""
+def _email_briefing(kind: str, briefing_id: int, status: str, version: int, existed: str | None = None) -> None:
+    """E-mail one briefing for ``report --send``; typer.Exit(1) whenever nothing was sent. ``existed``:
+    the "exists already" note, printed only when something is actually sent (when nothing can be
+    sent, the one line says why)."""
     from worker.briefing.config import load_briefing_config, recipients_for
     from worker.briefing.delivery import deliver
     from worker.core.settings import get_settings
@@ -296,6 +320,8 @@ def _email_briefing(kind: str, briefing_id: int, status: str, version: int) -> N
     elif not get_settings().smtp_host:
         reason = "SMTP is not configured (BRIEFING_SMTP_HOST)"
     if reason is None:
+        if existed:
+            console.print(f"{existed}; sending version {version}")
         try:
             console.print(f"sent (v{version}): {deliver(briefing_id)}")
             return
@@ -348,10 +374,12 @@ def run(concurrency: int = typer.Option(2, "--concurrency", "-c", help="processi
 
 @app.command()
 def status(limit: int = typer.Option(10, help="rows per table")) -> None:
-    """Receipts, issues, failures, briefings, task history, queues and liveness."""
+    """Receipts, unprocessed and failed issues, refused files, briefings, task history, queues and
+    liveness (times in BRIEFING_TIMEZONE, zone shown). Exit 1 when the database is unreachable or
+    not migrated."""
     from worker.ops.status import show_status
 
-    show_status(console, limit)
+    raise typer.Exit(show_status(console, limit))
 
 
 @app.command()
@@ -397,11 +425,48 @@ def articles(
         if issue_id is not None:
             stmt = select(Article).where(Article.issue_id == issue_id).order_by(Article.seq)
         rows = session.exec(stmt).all()
-    table = Table("id", "issue", "版", "title", "topic", "confirmed")
+    table = _table("id", "issue", "版", "title", "topic", "confirmed")
     for a in rows:
-        table.add_row(str(a.id), str(a.issue_id), str(a.page or ""), (a.title or "")[:40],
+        table.add_row(str(a.id), str(a.issue_id), str(a.page or ""), a.title or "",
                       labels.get(a.category, a.category), "✓" if a.category_confirmed else "")
     console.print(table)
+
+
+@app.command()
+def article(
+    article_id: int = typer.Argument(..., help="article id (see `briefing articles`)"),
+    format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
+                                        help="json: every stored field as one JSON object"),
+) -> None:
+    """Print one stored article whole: every field (the internal search text aside), with its
+    issue's file name and date and its topic label. Exit 2 when there is no such article."""
+    from worker.core.db import session_scope
+    from worker.core.models import Article, Issue
+    from worker.enrich.classify import get_taxonomy
+
+    with session_scope() as session:
+        row = session.get(Article, article_id)
+        if row is None:
+            err.print(f"no article {article_id}")
+            raise typer.Exit(2)
+        issue = session.get(Issue, row.issue_id)
+        fields = row.model_dump(mode="json", exclude={"search_text"})
+        fields["category_label"] = get_taxonomy().labels.get(row.category, row.category)
+        fields["issue_file"] = issue.file_name if issue else None
+        fields["issue_date"] = issue.issue_date.isoformat() if issue and issue.issue_date else None
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps(fields, ensure_ascii=False, indent=2) + "\n")
+        return
+    lines = []
+    for key, value in fields.items():
+        if isinstance(value, list) and value and key in ("paragraphs", "captions"):
+            lines.append(f"{key}:")
+            lines += [f"  [{i}] {p}" for i, p in enumerate(value, 1)]
+        elif isinstance(value, list | dict):
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+        else:
+            lines.append(f"{key}: {'' if value is None else value}")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 @app.command()
@@ -411,10 +476,6 @@ def relabel(
     who: str = typer.Option(os.environ.get("USER", "operator"), help="who corrects"),
 ) -> None:
     """Record a person's topic correction (or confirmation) for an article."""
-    from worker.enrich.classify import get_taxonomy
-
-    by_label = {label: key for key, label in get_taxonomy().labels.items()}
-    category = by_label.get(category, category)
     from worker.core.db import session_scope
     from worker.enrich.learning import record_correction
 
@@ -485,7 +546,7 @@ def evaluate(
                                      help="where issue files are looked up first (then beside each gold folder)"),
 ) -> None:
     """Per-topic precision and recall, place and figure recall on the gold files: every gold folder
-    in the repository (tests/data/gold, tests/data/unseen/gold, held-out sets …), each reported
+    in the repository (tests/data/gold, tests/data/regression/gold, held-out sets …), each reported
     on its own, then all together."""
     from worker.ops.evaluate import evaluate_all, evaluate_on_gold
 

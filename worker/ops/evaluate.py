@@ -5,8 +5,6 @@ and figure recall (``briefing evaluate``), for every gold folder in the reposito
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,15 +93,8 @@ class GoldReport:
         return out
 
 
-_QUALIFIER = re.compile(r"^(累计|共计|合计|总计|超过|超|近|约|逾|共|达|计)+")
-
-
-def _norm(s: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s or "")))
-
-
 def find_gold_dirs(root: Path) -> list[Path]:
-    """Every folder named ``gold`` under ``root`` (e.g. tests/data/gold, tests/data/unseen/gold,
+    """Every folder named ``gold`` under ``root`` (e.g. tests/data/gold, tests/data/regression/gold,
     tests/data/heldout/gold) that holds reference parses (``*.json`` with an ``articles`` list),
     sorted by path."""
     return sorted(p for p in Path(root).rglob("gold") if p.is_dir() and any(map(_is_reference, p.glob("*.json"))))
@@ -139,13 +130,14 @@ def evaluate_all(root: Path, samples_dir: Path | None = None) -> list[tuple[str,
 
 def evaluate_on_gold(gold_dir: Path, samples_dir: Path | None = None) -> GoldReport:
     """Decode, parse and enrich every issue file named by a ``gold_dir/*.json`` reference (found in
-    ``samples_dir``, else beside the gold folder) and compare: per-category precision and recall of
-    the primary category (a prediction listed in the reference's ``also_ok`` counts as correct),
-    plus place and figure recall with the scorer's matching rules. Reference articles are paired
-    with parsed ones by body start, then headline (as ``score_parse.py`` does). A sample that
-    cannot be read or parsed is noted and its reference articles count as not found. Raises
-    FileNotFoundError when ``gold_dir`` has no reference ``*.json``."""
-    from worker.pipeline import analyse
+    ``samples_dir``, else beside the gold folder) and compare with the project's scorer
+    (worker/ops/score.py): reference articles are paired with parsed ones as the scorer pairs them (body start, then headline); per-category precision and
+    recall of the primary category (a prediction listed in the reference's ``also_ok`` counts as
+    correct); place and figure recall as the scorer counts them. A sample that cannot be read or
+    parsed is noted and its reference articles count as not found. Raises FileNotFoundError when
+    ``gold_dir`` has no reference ``*.json``."""
+    from worker.ops import score
+    from worker.ops.cli import parse_to_contract
 
     gold_files = [p for p in sorted(Path(gold_dir).glob("*.json")) if _is_reference(p)]
     if not gold_files:
@@ -156,60 +148,41 @@ def evaluate_on_gold(gold_dir: Path, samples_dir: Path | None = None) -> GoldRep
     for gf in gold_files:
         gold = json.loads(gf.read_text(encoding="utf-8"))
         sample = _sample_for(gf, gold, [Path(samples_dir)] if samples_dir else [])
-        got: list[tuple[Any, Any]] = []
+        got: dict[str, Any] = {"articles": []}
         try:
-            result = analyse(sample.read_bytes(), sample.name)
-            got = list(zip(result["parsed"].articles, result["enrichments"], strict=True))
+            got = parse_to_contract(sample)
         except Exception as exc:  # noqa: BLE001 - a broken sample must not hide the other files' results
             report.notes.append(f"{sample.name}: {type(exc).__name__}: {exc}")
-        used: set[int] = set()
-        for g in gold["articles"]:
-            report.articles += 1
-            hit = _match(g, got, used)
-            accepted = [g["category"], *g.get("also_ok", [])]
-            gold_cat = g["category"]
-            report.categories.setdefault(gold_cat, CategoryStats())
-            places_n += len(g.get("places", []))
-            figs_n += len(g.get("figures", []))
-            if hit is None:
-                report.categories[gold_cat].fn += 1
-                report.mistakes.append(f"{sample.name}: not found: {g.get('headline_text') or g['body_starts']}")
-                continue
-            used.add(hit)
-            report.found += 1
-            art, enr = got[hit]
-            pred = enr.category
-            report.categories.setdefault(pred, CategoryStats())
-            if pred in accepted:
-                report.correct += 1
-                report.categories[pred].tp += 1
-            else:
-                report.categories[pred].fp += 1
-                report.categories[gold_cat].fn += 1
-                report.mistakes.append(f"{sample.name}: {art.title or g['body_starts']}: {pred} (expected "
-                                       f"{' / '.join(accepted)})")
-            got_places = [_norm(p) for p in enr.places]
-            for p in g.get("places", []):
-                gp = _norm(p)
-                places_ok += any(x == gp or (len(x) == len(gp) + 1 and x.startswith(gp) and x[-1] in "市县区省")
-                                 for x in got_places)
-            got_figs = [_QUALIFIER.sub("", _norm(f.text)) for f in enr.figures]
-            for f in g.get("figures", []):
-                figs_ok += _QUALIFIER.sub("", _norm(f)) in got_figs
+        checks, _ = score.score(gold, got)
+        places_ok, places_n = places_ok + checks.get("places", [0, 0])[0], places_n + checks.get("places", [0, 0])[1]
+        figs_ok, figs_n = figs_ok + checks.get("figures", [0, 0])[0], figs_n + checks.get("figures", [0, 0])[1]
+        pairs, _ = score.match(gold["articles"], got["articles"])
+        for g, art in pairs:
+            _count_category(report, sample.name, g, art)
     report.places = (places_ok, places_n)
     report.figures = (figs_ok, figs_n)
     return report
 
 
-def _match(g: dict, got: list[tuple[Any, Any]], used: set[int]) -> int | None:
-    start = _norm(g["body_starts"])
-    for i, (art, _) in enumerate(got):
-        if i not in used and art.paragraphs and _norm(art.paragraphs[0]).startswith(start):
-            return i
-    if g.get("headline_text"):
-        want = re.sub(r"[—―–-]", "", _norm(g["headline_text"]))
-        for i, (art, _) in enumerate(got):
-            head = re.sub(r"[—―–-]", "", _norm("".join(x or "" for x in (art.kicker, art.title, art.subtitle))))
-            if i not in used and head == want:
-                return i
-    return None
+def _count_category(report: GoldReport, name: str, g: dict, art: dict | None) -> None:
+    """Add one reference article ``g`` and its paired parsed article ``art`` (contract form, or
+    None when not found) to the category counts."""
+    report.articles += 1
+    accepted = [g["category"], *g.get("also_ok", [])]
+    gold_cat = g["category"]
+    report.categories.setdefault(gold_cat, CategoryStats())
+    if art is None:
+        report.categories[gold_cat].fn += 1
+        report.mistakes.append(f"{name}: not found: {g.get('headline_text') or g['body_starts']}")
+        return
+    report.found += 1
+    pred = art["category"]
+    report.categories.setdefault(pred, CategoryStats())
+    if pred in accepted:
+        report.correct += 1
+        report.categories[pred].tp += 1
+    else:
+        report.categories[pred].fp += 1
+        report.categories[gold_cat].fn += 1
+        report.mistakes.append(f"{name}: {art['title'] or g['body_starts']}: {pred} (expected "
+                               f"{' / '.join(accepted)})")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -13,16 +12,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from worker.core.app import QUEUES, redis_client
-from worker.core.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, utcnow
+from worker.core.models import Briefing, Issue, Receipt, ServiceMeta, TaskEvent, local_time, utcnow
 from worker.core.settings import get_settings
 
 BEAT_LOCK_KEY = "redbeat::lock"
 
 
 def _local(ts: datetime | None) -> str:
-    if ts is None:
-        return ""
-    return ts.astimezone(ZoneInfo(get_settings().timezone)).strftime("%m-%d %H:%M:%S")
+    """A stored UTC time in ``BRIEFING_TIMEZONE`` with its offset shown (``… 08:00:05+08:00``)."""
+    return "" if ts is None else local_time(ts, get_settings().timezone)
 
 
 def queue_lengths() -> dict[str, int] | None:
@@ -82,31 +80,41 @@ def shown(value: str | None, style: str = "") -> Text:
     return Text(out, style=style)
 
 
-def show_status(console: Console, limit: int = 10) -> None:
-    """Print receipts, issues (failures with reasons), briefings, task history, queues, liveness."""
-    from worker.core.db import session_scope
+def show_status(console: Console, limit: int = 10) -> int:
+    """Print receipts, the issues that are not processed (pending, processing, failed — by id and
+    name, failures with reasons), refused files still in failed/, briefings, task history, queues
+    and liveness. Times are ``BRIEFING_TIMEZONE`` with the offset shown. Returns the exit code:
+    1 when the database is unreachable or not migrated (the broker side is still shown), else 0."""
+    from worker.core.db import schema_problem, session_scope
 
+    settings = get_settings()
+    problem = schema_problem()
+    if problem:  # never the URL: it may hold a password
+        console.print(f"[red]{problem}[/red]", highlight=False)
+        _show_broker_side(console)
+        return 1
     try:
         with session_scope() as s:
             receipts = s.exec(select(Receipt).order_by(Receipt.id.desc()).limit(limit)).all()
             counts = dict(s.exec(select(Issue.status, func.count()).group_by(Issue.status)).all())
-            failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
-                            .where(Issue.status == "failed").order_by(Issue.id.desc()).limit(limit)).all()
-            # issue 10: same text as an earlier issue (final, no articles), or pending again after a
-            # database error in the store step
-            retrying = (Issue.status == "pending") & Issue.error.is_not(None)
-            noted = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.status)
-                           .where((Issue.status == "duplicate") | retrying)
-                           .order_by(Issue.id.desc()).limit(limit)).all()
+            # same text as an earlier issue (final, no articles; issue 10)
+            duplicates = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.status)
+                                .where(Issue.status == "duplicate").order_by(Issue.id.desc()).limit(limit)).all()
             receipt_notes = dict(s.exec(select(Issue.id, Issue.error).where(
                 Issue.id.in_([r.issue_id for r in receipts if r.issue_id]), Issue.status == "duplicate")).all())
+            open_issues = s.exec(select(Issue.id, Issue.file_name, Issue.status, Issue.attempts, Issue.received_at,
+                                        Issue.error).where(Issue.status.in_(UNFINISHED))
+                                 .order_by(Issue.id.desc()).limit(limit * 5)).all()
+            refused = s.exec(select(Receipt).where(Receipt.outcome == "refused")
+                             .order_by(Receipt.id.desc()).limit(limit * 5)).all()
             briefings = s.exec(select(Briefing).order_by(Briefing.id.desc()).limit(limit)).all()
             events = s.exec(select(TaskEvent).order_by(TaskEvent.id.desc()).limit(limit * 2)).all()
             watcher = s.get(ServiceMeta, "heartbeat:watcher")
     except Exception as exc:  # noqa: BLE001 - still show the broker side; no URL (it may hold a password)
-        console.print(f"[red]database unreachable or not migrated: {type(exc).__name__}[/red]")
+        console.print(f"[red]database error: {type(exc).__name__}[/red]")
         _show_broker_side(console)
-        return
+        return 1
+    console.print(f"Times: {settings.timezone} (UTC offset shown)", highlight=False)
     t = Table(title="Receipts (newest first)")
     for col in ("id", "received", "file", "size", "outcome", "issue / reason"):
         t.add_column(col)
@@ -118,20 +126,15 @@ def show_status(console: Console, limit: int = 10) -> None:
     console.print(t)
     console.print("Issues: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) if counts
                   else "Issues: none yet")
-    if failed:
-        t = Table(title="Failed issues (briefing retry ID | --all-failed)")
-        for col in ("id", "file", "attempts", "reason"):
-            t.add_column(col)
-        for row in failed:
-            t.add_row(str(row[0]), shown(row[1]), str(row[3]), shown(row[2], "red"))
-        console.print(t)
-    if noted:
-        t = Table(title="Duplicate issues (no articles) and issues waiting to be tried again")
+    _show_open_issues(console, open_issues)
+    if duplicates:
+        t = Table(title="Duplicate issues (same text as an earlier issue; no articles)")
         for col in ("id", "file", "status", "why"):
             t.add_column(col)
-        for row in noted:
+        for row in duplicates:
             t.add_row(str(row[0]), shown(row[1]), row[3], shown(row[2], "yellow"))
         console.print(t)
+    _show_refused(console, [r for r in refused if r.stored_path and (settings.var_dir / r.stored_path).exists()])
     t = Table(title="Briefings")
     for col in ("id", "kind", "period", "第N期", "v", "articles", "status", "file"):
         t.add_column(col)
@@ -153,6 +156,38 @@ def show_status(console: Console, limit: int = 10) -> None:
         console.print(f"Watcher: last heartbeat {age:.0f} s ago" + (" [red](stale)[/red]" if age > 90 else ""))
     else:
         console.print("Watcher: never ran")
+    return 0
+
+
+UNFINISHED = ("pending", "processing", "failed")
+
+
+def _show_open_issues(console: Console, rows) -> None:
+    """Issues waiting, being processed or failed, by id and file name, with the reason when there
+    is one (failed; pending again after a database error in the store step)."""
+    if not rows:
+        return
+    t = Table(title="Issues not processed (failed: fix the cause, then `briefing retry ID` | --all-failed)")
+    for col in ("id", "file", "status", "attempts", "received", "reason"):
+        t.add_column(col)
+    for issue_id, name, status, attempts, received_at, error in rows:
+        style = {"failed": "red", "processing": "yellow"}.get(status, "")
+        t.add_row(str(issue_id), shown(name), shown(status, style), str(attempts), _local(received_at),
+                  shown(error or "", "red" if status == "failed" else "yellow"))
+    console.print(t)
+
+
+def _show_refused(console: Console, receipts: list[Receipt]) -> None:
+    """Files refused at the door that are still in failed/ (they have no issue id: there is nothing
+    to retry; fix the file and drop it into the inbox again)."""
+    if not receipts:
+        return
+    t = Table(title="Refused files in failed/ (fix the file and drop it into the inbox again)")
+    for col in ("receipt", "received", "file", "in", "reason"):
+        t.add_column(col)
+    for r in receipts:
+        t.add_row(str(r.id), _local(r.received_at), shown(r.file_name), shown(r.stored_path), shown(r.reason, "red"))
+    console.print(t)
 
 
 def _show_broker_side(console: Console) -> None:

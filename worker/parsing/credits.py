@@ -63,7 +63,7 @@ def _match_byline(t: str) -> dict | None:
     ``本报讯 记者X报道 …``, ``本报讯 记者X 通讯员Y、Z摄影报道 …``, ``本报讯（记者 X）…``,
     ``本报杭州12月23日讯 …``, ``据新华社北京12月22日电 …`` / ``新华社北京12月22日电（记者 X）``,
     a bare ``记者X报道 …``; and whole-line signatures ``本报记者 X 通讯员 Y``, ``□本报评论员``.
-    Also (unseen-issue check): ``据新华社电`` without a date, space-separated names closed by 报道
+    Also (regression-set check): ``据新华社电`` without a date, space-separated names closed by 报道
     (``通讯员 李四 王五 报道``) or on a whole signature line (``本报通讯员 周彤 胡晓``), agency roles
     (``新华社记者 X``) and ``文/``/``图/`` credits (``文/记者 李凡 图/通讯员 王芳``, ``文/图 李凡``).
     Column labels (记者手记, 记者观察, 记者走基层) are not bylines.
@@ -249,7 +249,7 @@ def attach_credits(issue) -> None:
             _explain(issue, a, "photo credit glued to the last paragraph")
             continue
         # a bracketed credit that a hard wrap joined to the last paragraph: …工种。（通讯员 X）
-        # (a photo item keeps its bracketed credit in its body: unseen zjgr-20250430)
+        # (a photo item keeps its bracketed credit in its body: regression set, zjgr-20250430)
         m = _BYLINE_TAIL.search(last) if a.kind != "photo" else None
         if m and m.start() > 0 and _is_closed(last[: m.start()]):
             _take_credit(a, m.start(), m.group(0))

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Score the project's parse of an issue file against a hand-made reference.
 
-Copied from /work/shared/tools/score_parse.py (the project's shared dev tool) so that
-tests/test_unseen.py can import the scoring logic; keep the two in step.
+The project's one scorer: a copy of /work/shared/tools/score_parse.py (the shared dev tool), used by
+`briefing evaluate` (worker/ops/evaluate.py) and tests/test_regression_set.py; everything from the
+imports down is kept identical to the shared original (tests/test_regression_set.py checks it when the
+original is present). Run it as `python -m worker.ops.score GOLD.json PARSED.json`.
 
 Usage:
   score_parse.py GOLD.json PARSED.json [--min-parse F] [--min-enrich F]
