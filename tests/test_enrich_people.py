@@ -8,6 +8,7 @@ authors (including the reporter 钱塘, whose name is also a Hangzhou district) 
 
 from __future__ import annotations
 
+import pytest
 from conftest import SAMPLES
 
 from worker.enrich.people import extract_organizations, extract_people

@@ -131,11 +131,11 @@ def evaluate_all(root: Path, samples_dir: Path | None = None) -> list[tuple[str,
 def evaluate_on_gold(gold_dir: Path, samples_dir: Path | None = None) -> GoldReport:
     """Decode, parse and enrich every issue file named by a ``gold_dir/*.json`` reference (found in
     ``samples_dir``, else beside the gold folder) and compare with the project's scorer
-    (worker/ops/score.py): reference articles are paired with parsed ones as the scorer pairs them (body start, then headline); per-category precision and
-    recall of the primary category (a prediction listed in the reference's ``also_ok`` counts as
-    correct); place and figure recall as the scorer counts them. A sample that cannot be read or
-    parsed is noted and its reference articles count as not found. Raises FileNotFoundError when
-    ``gold_dir`` has no reference ``*.json``."""
+    (worker/ops/score.py), pairing reference and parsed articles as the scorer does (body start,
+    then headline): per-category precision and recall of the primary category (a prediction in the
+    reference's ``also_ok`` counts as correct); place and figure recall as the scorer counts them.
+    A sample that cannot be read or parsed is noted and its reference articles count as not found.
+    Raises FileNotFoundError when ``gold_dir`` has no reference ``*.json``."""
     from worker.ops import score
     from worker.ops.cli import parse_to_contract
 
