@@ -24,18 +24,15 @@ from docx.shared import Mm
 from PIL import Image
 from sqlmodel import Session, SQLModel, select
 
+from bench.synthetic import synthetic_content
 from worker.briefing import charts
-from worker.briefing.build import (
-    classify_figure,
-    load_taxonomy,
-    make_briefing,
-    make_due_briefings,
-    summary_of,
-    title_of,
-)
+from worker.briefing.build import make_briefing, make_due_briefings
 from worker.briefing.config import DEFAULT_CONFIG
 from worker.briefing.delivery import outbox_name
-from worker.briefing.render import render, synthetic_content
+from worker.briefing.figures import classify_figure
+from worker.briefing.render import render
+from worker.briefing.select import load_taxonomy
+from worker.briefing.text import summary_of, title_of
 from worker.core.db import make_engine
 from worker.core.models import Article, Briefing, Issue
 from worker.core.settings import Settings, get_settings
@@ -539,7 +536,7 @@ def test_summary_fallback_never_leaves_a_quotation_open():
 
 
 def test_key_figures_leave_out_limits_and_history():
-    from worker.briefing.build import is_reportable
+    from worker.briefing.figures import is_reportable
 
     day = date(2024, 12, 24)
     cap = {"text": "不超过7万人", "qualifier": "不超过"}
@@ -553,7 +550,7 @@ def test_key_figures_leave_out_limits_and_history():
 
 
 def test_article_figures_are_phrases_ranked_by_size():
-    from worker.briefing.build import article_figures, figure_phrase
+    from worker.briefing.figures import article_figures, figure_phrase
 
     sentence = "以来，衢州工会已累计补贴资金231.28万元，共为44.77万人次职工发放保障金7720.91万元，职工受益面大幅增长。"
     assert figure_phrase(sentence, "7720.91万元") == "共为44.77万人次职工发放保障金7720.91万元"
@@ -595,7 +592,7 @@ def test_a_long_closing_block_is_laid_out_inline_not_floating():
 
 
 def test_a_figure_is_dated_by_the_nearest_year_before_it_in_its_sentence():
-    from worker.briefing.build import is_reportable
+    from worker.briefing.figures import is_reportable
 
     day = date(2024, 12, 24)
     historic = [("超2200亿元", "2022年，全省工会经费收入超2200亿元。"),  # the year is in an earlier clause
@@ -626,7 +623,7 @@ def test_a_figure_is_dated_by_the_nearest_year_before_it_in_its_sentence():
 
 
 def test_a_figure_is_found_only_as_a_whole_number():
-    from worker.briefing.build import clause_with, figure_phrase, is_reportable
+    from worker.briefing.figures import clause_with, figure_phrase, is_reportable
 
     assert clause_with("去年帮扶3.5万人，今年帮扶5万人。", "5万人") == ("今年帮扶5万人", 4)
     assert figure_phrase("不超过1200元的部分全额报销，今年共报销200元。", "200元") == "今年共报销200元"
@@ -636,7 +633,7 @@ def test_a_figure_is_found_only_as_a_whole_number():
 
 
 def test_every_occurrence_of_a_figure_is_judged():
-    from worker.briefing.build import article_figures, is_reportable
+    from worker.briefing.figures import article_figures, is_reportable
 
     day = date(2024, 12, 24)
     sentence = "2023年发放100万元，2024年又发放100万元。"
@@ -649,7 +646,7 @@ def test_every_occurrence_of_a_figure_is_judged():
 
 
 def test_caps_and_thresholds_are_not_key_figures():
-    from worker.briefing.build import is_reportable
+    from worker.briefing.figures import is_reportable
 
     day = date(2024, 12, 24)
     caps = [("5000元", "每人最高补助5000元。"), ("10万元", "单笔报销封顶10万元。"),
@@ -664,7 +661,8 @@ def test_caps_and_thresholds_are_not_key_figures():
 
 
 def test_figure_phrases_cut_at_words_and_keep_quotations_paired():
-    from worker.briefing.build import _balanced, figure_phrase
+    from worker.briefing.figures import figure_phrase
+    from worker.briefing.text import _balanced
 
     cases = {
         ("在“全国就业援助月暨2024年春节期间工作暨春风行动”专场招聘活动提供就业岗位3.5万个以上。", "3.5万个"):
@@ -686,7 +684,7 @@ def test_figure_phrases_cut_at_words_and_keep_quotations_paired():
 
 
 def test_key_figure_context_is_cut_at_words_and_quotations(env):
-    from worker.briefing.build import _balanced, cut_around
+    from worker.briefing.text import _balanced, cut_around
 
     session, settings, config, _ = env
     paras = [
@@ -704,9 +702,10 @@ def test_key_figure_context_is_cut_at_words_and_quotations(env):
     rows = {r.cells[0].text: r.cells[2].text for r in Document(b.path_in(settings.var_dir)).tables[0].rows[1:]}
     assert rows["200名"] == ("…全国危险货物道路运输从业人员安全应急能力竞赛（决赛）在宁波市镇海区举行，"
                             "共有来自全国15个省市的200名选手参加。")  # not "…24年全国…"
-    # inside a quotation too long to show whole: the window stays inside it, “ left out
+    # inside a quotation too long to show whole: the window stays inside it, “ and ” left out (the
+    # project's sentence splitter keeps a quotation and its 某某说 in one sentence)
     assert rows["10余万元"] == ("…保障已参保职工中筛选出自负费用万元以上的患病职工，开展送温暖活动，"
-                              "为他们‘二次减负’，全年共计发放慰问金10余万元。")
+                              "为他们‘二次减负’，全年共计发放慰问金10余万元…")
     assert rows["1200万元"] == ("…标准从原来的500元降至300元，住院职工报销额度人均增加了80元，"
                               "全年为3.2万名职工报销医疗费用共计1200万元。")
     # with the whole sentence (as enrichment gives it) the closing ” and what follows are left out
@@ -735,7 +734,7 @@ def test_untitled_items_are_cut_at_clauses_or_words_not_numbers():
 
 
 def test_summary_fallback_is_never_longer_than_its_limit():
-    from worker.briefing.build import _balanced
+    from worker.briefing.text import _balanced
 
     for paras in (["“" + "甲" * 115 + "“乙”" + "丙" * 50 + "。"], ["《" * 200],
                   ["为全市" + "1234567" * 30 + "名职工服务。"]):
@@ -747,8 +746,9 @@ def test_summary_fallback_is_never_longer_than_its_limit():
 
 
 def test_overview_calls_only_repeated_topics_and_places_leading():
-    from worker.briefing.build import PeriodData, _overview
+    from worker.briefing.content import _overview
     from worker.briefing.render import ArticleEntry, TopicSection
+    from worker.briefing.select import PeriodData
 
     def sections(*counts: int) -> list[TopicSection]:
         return [TopicSection(f"k{i}", label, [ArticleEntry("t")] * n)
