@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from worker.briefing.config import load_briefing_config
 from worker.briefing.content import build_content
 from worker.briefing.delivery import PdfConversionError, convert_to_pdf, outbox_name, write_atomic
-from worker.briefing.periods import DEFAULT_TIMEZONE, due_periods, load_schedule, period_containing
+from worker.briefing.periods import DEFAULT_TIMEZONE, due_at, due_periods, load_schedule, period_containing
 from worker.briefing.render import render
 from worker.briefing.select import gather
 from worker.core.models import Briefing, ServiceMeta
@@ -54,13 +54,23 @@ def _tz(settings) -> ZoneInfo:
     return ZoneInfo(getattr(settings, "timezone", None) or DEFAULT_TIMEZONE)
 
 
+def _total_number(session: Session, row: Briefing) -> int:
+    """总第N期: how many numbered briefings of the kind there are up to and including this
+    period, over all years (a re-made period keeps its place)."""
+    starts = session.exec(select(Briefing.period_start).where(
+        Briefing.kind == row.kind, Briefing.number.is_not(None),
+        Briefing.period_start <= row.period_start).distinct()).all()
+    return len(set(starts) | {row.period_start})
+
+
 def _write_docx(session: Session, row: Briefing, data, made_on: date, cfg: dict[str, Any],
-                settings) -> str:
+                settings, editor_note: str | None = None) -> str:
     """Build and render the briefing of ``row`` (kind, period, number, version) and write it to
     the outbox atomically; returns its path relative to ``settings.var_dir`` (absolute when the
     outbox lies outside it)."""
     content = build_content(session, row.kind, row.period_start, year=row.year, number=row.number,
-                            version=row.version, made_on=made_on, config=cfg,
+                            version=row.version, made_on=made_on, config=cfg, editor_note=editor_note,
+                            total=_total_number(session, row),
                             config_dir=settings.config_dir, data=data)
     blob = render(content, Path(settings.templates_dir) / "briefing.docx")
     name = outbox_name(content.title, row.kind, content.kind_label, row.year, row.number,
@@ -71,7 +81,7 @@ def _write_docx(session: Session, row: Briefing, data, made_on: date, cfg: dict[
 
 def make_briefing(session: Session, kind: str, period_start: date, *, force: bool = False,
                   now: datetime | None = None, settings=None, config: dict[str, Any] | None = None,
-                  pdf: bool | None = None) -> Briefing | None:
+                  pdf: bool | None = None, editor_note: str | None = None) -> Briefing | None:
     """Make the briefing of ``kind`` for the period containing ``period_start``.
 
     Returns the new :class:`Briefing` row (committed), or ``None`` when one already exists for
@@ -79,8 +89,10 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     unique keys raise ``IntegrityError``, which is taken as "already made"). ``force`` makes
     version+1 with the same 第N期 number. The .docx goes to ``settings.outbox_dir`` (written
     atomically); a PDF is added beside it when ``pdf`` (default: ``pdf`` in briefing.yaml) and
-    LibreOffice is installed — PDF failures are logged, not raised. ``now`` (aware; default: now)
-    gives the date printed in the masthead. An empty period follows ``empty_period``.
+    LibreOffice is installed — PDF failures are logged, not raised. The masthead and 印发 date
+    is the period's due date (:func:`worker.briefing.periods.due_at`), also for a back-filled
+    period; ``editor_note`` is this briefing's 编者按 (none by default). A period without any
+    article follows ``empty_period`` (default ``skip``: a ``skipped`` row, no number, no file).
 
     Commits ``session`` (the row must be durable once the file exists); on any error the session
     is rolled back and the error re-raised. ``settings``/``config`` default to
@@ -93,8 +105,9 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     cfg = config or load_briefing_config(settings.config_dir)
     start, end = period_containing(kind, period_start)
     tz = _tz(settings)
-    now = now or datetime.now(tz)
-    made_on = now.astimezone(tz).date()
+    # The masthead's date is the day the period's scheduled run falls on, also when back-filled.
+    made_on = due_at(kind, start, crontab=load_schedule(settings.config_dir)[0][kind]["crontab"],
+                     tz=str(tz)).date()
 
     for _attempt in range(MAX_NUMBER_ATTEMPTS):
         existing = session.exec(select(Briefing).where(
@@ -102,10 +115,10 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
         ).order_by(Briefing.version.desc())).all()
         if existing and not force:
             return None
-        data = gather(session, start, end)
+        data = gather(session, start, end, kind=kind, tz=str(tz))
         latest = existing[0] if existing else None
         published = latest is not None and latest.number is not None
-        skip = data.issue_count == 0 and cfg["empty_period"] == "skip" and not published
+        skip = not data.articles and cfg["empty_period"] == "skip" and not published
         version = (latest.version + 1) if latest else 1
         year = latest.year if latest else start.year
         if published:
@@ -127,7 +140,7 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
             continue
         try:
             if not skip:
-                row.file_path = _write_docx(session, row, data, made_on, cfg, settings)
+                row.file_path = _write_docx(session, row, data, made_on, cfg, settings, editor_note)
             session.add(row)
             session.commit()
         except BaseException:

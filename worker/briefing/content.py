@@ -1,10 +1,15 @@
 """The content of one briefing (:class:`worker.briefing.render.BriefingContent`) built from the
-processed issues and articles of a period: sections, 要情, overview, figures, chart data."""
+processed issues and articles of a period (issue 16): articles aggregated (duplicates merged,
+同题报道 grouped), each entry's headline, summary, source line and figures, sections in the configured
+order with their caps (另有N篇), 本期要情 (the top entries by importance), the 关键数据 table and the
+chart data (weekly/monthly), and the appendix 本期文章目录."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,127 +24,205 @@ from worker.briefing.figures import (
     figures_from_text,
     key_figures,
 )
+from worker.briefing.merge import Text, aggregate
 from worker.briefing.periods import load_schedule, period_containing
+from worker.briefing.rank import facts_of, score
 from worker.briefing.render import (
     ArticleEntry,
     BriefingContent,
     ClosingBlock,
+    Highlight,
     TopicSection,
     period_text,
 )
-from worker.briefing.select import PeriodData, _count_articles, city_of, gather, load_taxonomy
-from worker.briefing.text import author_names, summary_of, title_of
+from worker.briefing.select import PeriodData, article_day, city_of, gather, load_taxonomy
+from worker.briefing.text import _cut_title, headline_of, source_line, summary_of
+from worker.core.models import Article, Issue
+
+#: Summary length per kind (characters): weekly and monthly entries are shorter, so the
+#: briefing keeps to its page budget (daily 4, weekly 6, monthly 8 pages).
+SUMMARY_CHARS = {"daily": 120, "weekly": 80, "monthly": 70}
+#: Entries shown in all (the rest are counted 另有N篇 and listed in the appendix).
+MAX_ENTRIES = {"daily": 10, "weekly": 12, "monthly": 15}
+#: Characters of a 本期要情 line before its （见第N条）.
+HIGHLIGHT_CHARS = 40
 
 
-def _overview(kind: str, start: date, end: date, data: PeriodData, sections: list[TopicSection],
-              cities: list[tuple[str, int]], prev: tuple[int, int]) -> str:
-    """The 概述 paragraph: issues and articles of the period, the leading topics and places, and the
-    change in articles against the previous period (``prev`` = its issues, articles). Only topics
-    and places with at least 2 articles are called 较集中/较多 (the top 3); when each has one, they
-    are listed plainly (up to 3, else just counted)."""
-    text = (f"本期（{period_text(kind, start, end)}）共收到报纸{data.issue_count}期，"
-            f"选编文章{data.article_count}篇")
-    ranked = sorted(sections, key=lambda s: -len(s.articles))
-    if ranked:
-        text += f"，涉及{len(sections)}个主题"
-        top = [s for s in ranked if len(s.articles) >= 2][:3]
-        if top:
-            text += "，报道较集中的是" + "、".join(f"{s.label}（{len(s.articles)}篇）" for s in top)
-        elif len(ranked) <= 3:
-            text += "（" + "、".join(s.label for s in ranked) + (
-                "，各1篇）" if len(ranked) > 1 else "）")
-        else:
-            text += "，各主题各1篇"
-    text += "。"
-    if cities:
-        top_cities = [(c, n) for c, n in cities if n >= 2][:3]
-        if top_cities:
-            text += "报道较多的地区为" + "、".join(f"{c}（{n}篇）" for c, n in top_cities) + "。"
-        elif len(cities) <= 3:
-            text += "报道涉及" + "、".join(c for c, _ in cities) + ("，各1篇。" if len(cities) > 1 else "。")
-        else:
-            text += f"报道涉及{len(cities)}个地区，各1篇。"
-    prev_issues, prev_articles = prev
-    if prev_issues == 0:
-        text += "上期未收到报纸。"
-    else:
-        diff = data.article_count - prev_articles
-        if diff > 0:
-            text += f"较上期增加{diff}篇。"
-        elif diff < 0:
-            text += f"较上期减少{-diff}篇。"
-        else:
-            text += "文章数与上期持平。"
-    return text
+@dataclass
+class _Item:
+    """One aggregated entry being built: the entry, its article, figure candidates."""
+
+    entry: ArticleEntry
+    article: Article
+    candidates: list[tuple[_Fig, ArticleEntry]]
 
 
-def build_content(session: Session, kind: str, period_start: date, *, year: int, number: int,
-                  version: int = 1, made_on: date, config: dict[str, Any] | None = None,
-                  config_dir: Path | None = None, data: PeriodData | None = None) -> BriefingContent:
-    """Everything the briefing of ``kind`` for the period containing ``period_start`` shows.
+def _is_wire(article: Article, sections: dict[str, Any]) -> bool:
+    src = (article.source or "").strip()
+    return bool(src) and any(w in src for w in sections.get("wire_sources") or [])
 
-    ``year``/``number``/``version`` are the 第N期 allocated by the caller; ``made_on`` is the date
-    printed in the masthead. ``data`` may be passed to avoid querying twice.
-    """
-    cfg = config or load_briefing_config(config_dir)
-    start, end = period_containing(kind, period_start)
-    label = load_schedule(config_dir)[0][kind]["label"]
+
+def _entry(article: Article, issue: Issue, kind: str, cfg: dict[str, Any], known: set[str],
+           late: bool) -> _Item:
+    """The entry of one article (before ranking), with its figure candidates for the table."""
+    per_article = int(cfg.get("figures_per_article") or 0)
+    figs = list(article.figures or []) or figures_from_text(article.paragraphs)
+    day = article_day(article, issue)
+    headline = headline_of(article)
+    sections = cfg["sections"]
+    category = article.category if article.category in known else "other"
+    if _is_wire(article, sections) and sections.get("wire_section") in known:
+        category = sections["wire_section"]
+    entry = ArticleEntry(
+        title=headline, summary=summary_of(article, SUMMARY_CHARS[kind], title=headline),
+        issue_date=day, page=article.page, page_name=article.page_name, newspaper=issue.masthead,
+        source=article.source, category=category, city=city_of(article.places), late=late,
+        source_line=source_line(cfg.get("paper_name") or issue.masthead, day, article.page,
+                                article.source, article.authors))
+    entry.figures = article_figures(figs, article.paragraphs, day, per_article)
+    candidates = []
+    for f in figs:
+        fig = classify_figure(f)
+        found = None if fig is None else _reportable_sentence(f, article.paragraphs, day)
+        if found is not None:
+            fig.context, fig.at = found
+            candidates.append((fig, entry))
+    return _Item(entry, article, candidates)
+
+
+def _items(data: PeriodData, kind: str, cfg: dict[str, Any], known: set[str]) -> list[_Item]:
+    """Aggregated, scored entries of the period in reading order: duplicates merged silently,
+    other reports of one event (weekly/monthly) listed under the first as 同题报道."""
+    sections = cfg["sections"]
+    dropped = set(sections.get("exclude_sources") or [])
+    rows = [(a, i) for a, i in data.articles
+            if not any(d and d in (a.source or "") for d in dropped)]
+    agg = cfg["aggregation"]
+    groups = aggregate([Text(a.title or "", tuple(a.paragraphs or [])) for a, _ in rows],
+                       duplicate=float(agg["duplicate"]), num_perm=int(agg.get("num_perm") or 128),
+                       same_event=None if kind == "daily" else float(agg["same_event"]))
+    out = []
+    for head, _dups, others in groups:
+        art, issue = rows[head]
+        item = _entry(art, issue, kind, cfg, known, art.id in data.late)
+        item.entry.same_event = [_entry(*rows[o], kind, cfg, known, False).entry.source_line
+                                 for o in others]
+        money = max((f.amount for f, _ in item.candidates if f.what == "金额"), default=Decimal(0))
+        people = max((f.amount for f, _ in item.candidates if f.what == "人数"), default=Decimal(0))
+        item.entry.score = score(facts_of(art, item.entry.title, money, people, 1 + len(others)),
+                                 cfg["highlights"])
+        out.append(item)
+    return out
+
+
+def _order(taxonomy: list[tuple[str, str]], cfg: dict[str, Any]) -> list[tuple[str, str]]:
+    """Sections in the configured order (unlisted topics after, in taxonomy order), exclusions
+    dropped; the wire-copy section last."""
+    sec = cfg["sections"]
+    rank = {k: i for i, k in enumerate(sec.get("order") or [])}
+    keys = [(k, lab) for k, lab in taxonomy if k not in set(sec.get("exclude") or [])]
+    keys.sort(key=lambda kl: (kl[0] == sec.get("wire_section"), rank.get(kl[0], len(rank))))
+    return keys
+
+
+def _sections(items: list[_Item], kind: str, cfg: dict[str, Any],
+              taxonomy: list[tuple[str, str]]) -> list[TopicSection]:
+    """Sections with their shown entries (most important first, within the section's cap and the
+    kind's total) and 另有N篇; entries numbered 第N条 through the briefing."""
+    sec = cfg["sections"]
+    cap = int((sec.get("cap") or {}).get(kind) or 6)
+    by_key: dict[str, list[ArticleEntry]] = {}
+    for it in items:
+        by_key.setdefault(it.entry.category, []).append(it.entry)
+    candidates = []
+    for key, entries in by_key.items():
+        limit = min(cap, int(sec.get("wire_cap") or 2)) if key == sec.get("wire_section") else cap
+        ranked = sorted(entries, key=lambda e: (-e.score, e.issue_date or date.min, e.page or 99))
+        candidates += ranked[:limit]
+    candidates.sort(key=lambda e: (-e.score, e.issue_date or date.min, e.page or 99))
+    chosen = {id(e) for e in candidates[: MAX_ENTRIES[kind]]}
+    out, ref = [], 0
+    for key, label in _order(taxonomy, cfg):
+        entries = by_key.get(key) or []
+        shown = sorted((e for e in entries if id(e) in chosen),
+                       key=lambda e: (-e.score, e.issue_date or date.min, e.page or 99))
+        if not shown:
+            continue
+        for e in shown:
+            ref += 1
+            e.ref = ref
+        out.append(TopicSection(key, label, shown, more=len(entries) - len(shown)))
+    return out
+
+
+def _highlights(sections: list[TopicSection], cfg: dict[str, Any]) -> list[Highlight]:
+    """本期要情: the ``min``–``max`` most important shown entries (those scoring above 0 up to
+    ``max``, at least ``min``), most important first, each its headline cut to
+    :data:`HIGHLIGHT_CHARS` and the number of its entry; wire copy is never a 要情."""
+    rules, wire = cfg["highlights"], cfg["sections"].get("wire_section")
+    shown = sorted((e for s in sections for e in s.articles if s.key != wire),
+                   key=lambda e: (-e.score, e.ref))
+    lo, hi = int(rules.get("min") or 3), int(rules.get("max") or 5)
+    picked = [e for e in shown[:hi] if e.score > 0]
+    picked = picked if len(picked) >= lo else shown[:lo]
+    return [Highlight(_cut_title(e.title, HIGHLIGHT_CHARS), e.ref) for e in picked]
+
+
+def _masthead(cfg: dict[str, Any], kind: str, start: date, end: date, label: str, *, year: int,
+              number: int, total: int | None, version: int, made_on: date) -> BriefingContent:
     mh, cl = cfg["masthead"], cfg["closing"]
-    content = BriefingContent(
+    contact = cfg.get("contact") or {}
+    return BriefingContent(
         kind=kind, kind_label=label, title=str(mh.get("title") or "工会信息简报"),
         issuing_unit=str(mh.get("issuing_unit") or ""), year=year, number=number,
-        period_start=start, period_end=end, made_on=made_on, version=version,
+        total_number=total, period_start=start, period_end=end, made_on=made_on, version=version,
         internal_mark=(str(mh.get("internal_mark_text") or "内部资料") if mh.get("internal_mark")
                        else None),
         closing=ClosingBlock(bao=list(cl.get("bao") or []), song=list(cl.get("song") or []),
                              fa=list(cl.get("fa") or []), copies=cl.get("copies"),
                              issuing_unit=str(mh.get("issuing_unit") or "")),
-        charts=bool(cfg.get("charts", True)),
+        contact=(str(contact.get("name") or ""), str(contact.get("phone") or ""))
+        if contact.get("name") or contact.get("phone") else None,
+        charts=bool(cfg.get("charts", True)) and kind != "daily",
         chart_font=cfg.get("chart_font"),
     )
-    data = data or gather(session, start, end)
+
+
+def build_content(session: Session, kind: str, period_start: date, *, year: int, number: int,
+                  version: int = 1, made_on: date, total: int | None = None,
+                  editor_note: str | None = None, config: dict[str, Any] | None = None,
+                  config_dir: Path | None = None, data: PeriodData | None = None) -> BriefingContent:
+    """Everything the briefing of ``kind`` for the period containing ``period_start`` shows.
+
+    ``year``/``number``/``version`` are the 第N期 allocated by the caller, ``total`` the 总第N期;
+    ``made_on`` is the date printed in the masthead and the 印发 line; ``editor_note`` an optional
+    编者按 for this briefing only. ``data`` may be passed to avoid querying twice.
+    """
+    cfg = config or load_briefing_config(config_dir)
+    start, end = period_containing(kind, period_start)
+    label = load_schedule(config_dir)[0][kind]["label"]
+    content = _masthead(cfg, kind, start, end, label, year=year, number=number, total=total,
+                        version=version, made_on=made_on)
+    content.editor_note = (editor_note or "").strip() or None
+    data = data or gather(session, start, end, kind=kind)
     content.issue_count, content.article_count = data.issue_count, data.article_count
-    if not data.issues:
+    if not data.articles:
         content.empty_note = f"本期（{period_text(kind, start, end)}）未收到报纸，暂无信息。"
         return content
-
     taxonomy = load_taxonomy(config_dir)
-    known = {k for k, _ in taxonomy}
-    sections = {k: TopicSection(k, lab) for k, lab in taxonomy}
-    per_article = int(cfg.get("figures_per_article") or 0)
-    candidates: list[tuple[_Fig, ArticleEntry]] = []
-    cities: Counter[str] = Counter()
-    days: Counter[date] = Counter()
-    for art, issue in data.articles:
-        figs = list(art.figures or []) or figures_from_text(art.paragraphs)
-        entry = ArticleEntry(
-            title=title_of(art), summary=summary_of(art), issue_date=issue.issue_date,
-            page=art.page, page_name=art.page_name, newspaper=issue.masthead,
-            source=art.source, authors=author_names(art.authors),
-            figures=article_figures(figs, art.paragraphs, issue.issue_date, per_article),
-            category=art.category if art.category in known else "other",
-            city=city_of(art.places))
-        sections[entry.category].articles.append(entry)
-        if entry.city:
-            cities[entry.city] += 1
-        days[issue.issue_date] += 1
-        for f in figs:
-            fig = classify_figure(f)
-            found = None if fig is None else _reportable_sentence(f, art.paragraphs, issue.issue_date)
-            if found is not None:
-                fig.context, fig.at = found
-                candidates.append((fig, entry))
-    content.sections = [s for s in sections.values() if s.articles]
-    content.topic_counts = [(s.label, len(s.articles)) for s in content.sections]
-    content.city_counts = cities.most_common()
+    items = _items(data, kind, cfg, {k for k, _ in taxonomy})
+    content.sections = _sections(items, kind, cfg, taxonomy)
+    content.highlights = _highlights(content.sections, cfg)
+    labels = dict(taxonomy)
+    content.topic_counts = Counter(labels.get(it.entry.category, "其他") for it in items).most_common()
+    content.city_counts = Counter(it.entry.city for it in items if it.entry.city).most_common()
     if kind != "daily":
-        d, content.day_counts = start, []
-        while d <= end:
-            lab = f"{d.month}月{d.day}日" if kind == "weekly" else f"{d.day}日"
-            content.day_counts.append((lab, days.get(d, 0)))
-            d += timedelta(days=1)
-    content.key_figures = key_figures(candidates, int(cfg.get("key_figures") or 0))
-    prev_start = period_containing(kind, start - timedelta(days=1))[0]
-    prev = _count_articles(session, prev_start, start - timedelta(days=1))
-    content.overview = _overview(kind, start, end, data, content.sections, content.city_counts, prev)
+        shown = {id(e) for s in content.sections for e in s.articles}
+        content.key_figures = key_figures([c for it in items if id(it.entry) in shown
+                                           for c in it.candidates], int(cfg.get("key_figures") or 0))
+        if cfg.get("appendix", True):
+            order = {k: i for i, (k, _) in enumerate(_order(taxonomy, cfg))}
+            content.appendix = sorted((it.entry for it in items),
+                                      key=lambda e: (e.issue_date or date.min, e.page or 99))
+            content.appendix.sort(key=lambda e: order.get(e.category, len(order)))
     return content

@@ -90,6 +90,19 @@ _LIMIT_AFTER = re.compile(r"\s*(?:以下|以内|封顶|为限|为上限)")
 #: so the limit words are looked for before 由.
 _CHANGED_TO = re.compile(r"由[^，；：,;:]{0,15}?(?:提高|提升|上调|下调|调高|调低|调整|降低|增加|减少)?"
                          r"(?:至|到|为)\s*$")
+#: A figure for one person or family (向该职工家属送去慰问金5万元, 每人补助…): an anecdote or a
+#: rate, not what the union reached — looked for before the figure in its clause.
+_SINGLE = re.compile(r"该职工|其家属|家属|遗属|一名|一位|1名|一户|每人|每户|每名|人均|户均|这位|该户")
+#: A figure's own wording without a number (a row "万人次"): never shown.
+_HAS_NUMBER = re.compile(r"[\d〇○零一二三四五六七八九十百千万两]")
+#: An organisation named in a sentence, the subject a figure phrase is given when its clause has
+#: none ("携万份礼包出发" → "温州市总工会：携万份礼包出发").
+_ORGANISATION = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:总工会|工会|公司|集团|人社厅|人社局)")
+#: Words that give a clause its subject.
+_SUBJECT = re.compile(r"工会|公司|集团|企业|[厅局委办部院校社站所队]|协会|联合会|政府|中心|全省|全国|全市|[省市县区]")
+#: Q&A prefixes a figure's sentence must not start with in a table (答：…).
+_QA_PREFIX = re.compile(r"^(?:答|问|记者)\s*[:：]\s*")
+_CUMULATIVE = re.compile(r"累计|以来|至今|迄今")
 _CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -198,7 +211,8 @@ def reportable_at(fig: dict[str, Any], sentence: str, issue_date: date | None) -
         return -1
     for at in found:  # "2023年发放100万元，2024年又发放100万元": the second one counts
         clause, pos = clause_with(sentence, text, at)
-        if not _is_cap(clause, pos, text) and not _is_historic(sentence, at, issue_date):
+        if (not _is_cap(clause, pos, text) and not _is_historic(sentence, at, issue_date)
+                and not _SINGLE.search(clause[:pos]) and not clause.startswith("其中")):
             return at
     return None
 
@@ -269,6 +283,8 @@ def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, is
         if found is None:
             continue
         value = _dec(f.get("value_max")) or _dec(f.get("value")) or Decimal(0)
+        if not _HAS_NUMBER.search(text):
+            continue
         money_or_people = classify_figure(f)
         if money_or_people is not None:
             rank = (0, -money_or_people.amount, n)  # the largest amounts and head counts first
@@ -280,14 +296,31 @@ def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, is
     ranked.sort()
     out: list[tuple[int, str]] = []
     seen: set[str] = set()  # figure texts and clauses already shown
-    for _, n, text, sentence, at in ranked:
+    for rank, n, text, sentence, at in ranked:
         if len(out) >= limit:
             break
         clause = clause_with(sentence, text, at)[0] or text
-        if text not in seen and clause not in seen:
-            seen.update((text, clause))
-            out.append((n, figure_phrase(sentence, text, at=at)))
+        fact = f"{rank[1]}" if rank[0] == 0 else text  # one fact once: 36万元 = 三十六万元
+        if text not in seen and clause not in seen and fact not in seen:
+            seen.update((text, clause, fact))
+            out.append((n, stated(figure_phrase(sentence, text, at=at), sentence)))
     return [p for _, p in sorted(out)]
+
+
+def stated(phrase: str, sentence: str, fallback: str | None = None) -> str:
+    """A figure ``phrase`` as a briefing states it: with a subject — the organisation its
+    ``sentence`` names (else ``fallback``, e.g. the article's city), ``主体：`` in front — when the
+    phrase has none, and ``累计`` in front when the sentence counts over years (以来/至今…) and the
+    phrase does not say so. Q&A prefixes (答：) are dropped (issue 16)."""
+    phrase = _QA_PREFIX.sub("", phrase)
+    if _CUMULATIVE.search(sentence) and "累计" not in phrase:
+        phrase = "累计" + phrase.lstrip("…") if not phrase.startswith("…") else "…累计" + phrase[1:]
+    if not _SUBJECT.search(phrase.replace("累计", "")):
+        m = _ORGANISATION.search(_QA_PREFIX.sub("", sentence))
+        subject = m.group() if m else fallback
+        if subject and subject not in phrase:
+            phrase = f"{subject}：{phrase.lstrip('…')}"
+    return phrase
 
 
 def figures_from_text(paragraphs: list[str], limit: int = 6) -> list[dict[str, Any]]:
@@ -307,17 +340,19 @@ def figures_from_text(paragraphs: list[str], limit: int = 6) -> list[dict[str, A
 def key_figures(candidates: list[tuple[_Fig, ArticleEntry]], limit: int) -> list[KeyFigure]:
     """The 关键数据 rows: up to ``limit`` of the reportable figures, the largest amounts (元) and
     head counts taken in turn, amounts first, each largest first; a figure text shows once per
-    article. 内容 is at most :data:`KEY_FIGURE_CONTEXT_CHARS` characters of the figure's sentence
+    article, one fact once (same value, unit and article). 内容 is at most
+    :data:`KEY_FIGURE_CONTEXT_CHARS` characters of the figure's sentence
     around it, cut by :func:`cut_around` (word boundaries, quotations kept paired)."""
     if limit <= 0:
         return []
     groups: dict[str, list[tuple[_Fig, ArticleEntry]]] = {"金额": [], "人数": []}
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple] = set()
     for fig, entry in sorted(candidates, key=lambda c: -c[0].amount):
-        key = (fig.text, entry.title)
-        if key in seen:
+        # one fact once: the same value in base units, same unit, same article (36万元 = 三十六万元)
+        key = (fig.what, fig.amount.normalize(), id(entry))
+        if key in seen or (fig.what, fig.text, entry.title) in seen:
             continue
-        seen.add(key)
+        seen.update((key, (fig.what, fig.text, entry.title)))
         groups[fig.what].append((fig, entry))
     picked: list[tuple[_Fig, ArticleEntry]] = []
     # Alternate: the largest amounts and the largest head counts, up to ``limit`` rows.
@@ -337,5 +372,6 @@ def key_figures(candidates: list[tuple[_Fig, ArticleEntry]], limit: int) -> list
             ctx = cut_around(ctx, fig.at, fig.at + len(fig.text), n, after=12)
         elif len(ctx) > n:
             ctx = cut_around(ctx, 0, 0, n, after=n)
+        ctx = stated(ctx, fig.context, entry.city)
         out.append(KeyFigure(fig.text, fig.what, ctx, entry.title, entry.issue_date, entry.page))
     return out

@@ -127,22 +127,109 @@ def _cut_head(text: str, limit: int) -> str:
     return "…"
 
 
-def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS) -> str:
-    """The article's ``summary``, else its first whole sentences up to ``limit`` characters
-    (a single longer first sentence is cut at a word boundary, not inside a number, and ends with
-    ``…`` plus the closing marks of any quotation or bracket the cut leaves open; always at most
-    ``limit`` characters)."""
+#: A running header taken for a title: page + page name, 责任编辑 line, the date line.
+_RUNNING_HEADER = re.compile(r"^(?:第\s*\d+\s*版|.*(?:责任编辑|美术编辑|校对)\s*[:：]"
+                             r"|\d{4}年\d{1,2}月\d{1,2}日\s*星期)")
+#: A title names an actor when it holds an organisation or place word (省总工会, 温州, 快递网点).
+_ACTOR = re.compile(r"工会|公司|集团|企业|[厅局委办部院校社站所队]|协会|联合会|政府|中心|医院|大学|"
+                    r"车间|班组|网点|全省|全国|全市|[省市县区镇村]|街道|园区|职工之家")
+#: A sentence that does not stand on its own as a summary: starts with a pronoun or demonstrative.
+_DEPENDENT = re.compile(r"^(?:他们|她们|它们|他|她|它|这些|那些|这|那|此|该|其|对此|为此|此外|同时|另外|与此同时)")
+#: Question-and-answer lines of an interview (记者：…？ / 问：… / 答：…).
+_QA = re.compile(r"^(?:记者|问|答|主持人|本报记者)\s*[:：]|[？?][”」]?$")
+#: The speaker of an interview answer (李建国：…).
+_SPEAKER = re.compile(r"^[\u4e00-\u9fff·]{2,6}[:：]")
+#: The longest title shown; a longer one is cut at a word boundary with ….
+TITLE_MAX_CHARS = 40
+
+
+def _named_actor(text: str, places: list[str] | None = None, people: list[str] | None = None) -> bool:
+    """Whether ``text`` (a 主题) names who acts: an organisation or place word, a known place or
+    person of the article."""
+    return bool(_ACTOR.search(text)) or any(p and p in text for p in (places or []) + (people or []))
+
+
+def is_running_header(text: str) -> bool:
+    """Whether ``text`` is a page's running header (第2版 综合 / 责任编辑：… / the date line) rather
+    than a headline."""
+    return bool(_RUNNING_HEADER.match(text.strip()))
+
+
+def _cut_title(text: str, limit: int = TITLE_MAX_CHARS) -> str:
+    """``text`` cut at a word boundary with ``…``, never inside a number or a quotation (only cut
+    points outside every quotation mark are used; :func:`_cut_head` otherwise)."""
+    if len(text) <= limit:
+        return text
+    points = [p for p in _cut_points(text[: limit + 10]) if 0 < p < limit and _balanced(text[:p])
+              and text[p - 1] not in _PUNCT]
+    return text[: max(points)] + "…" if points else _cut_head(text, limit)
+
+
+def headline_of(article: Article) -> str:
+    """The title a briefing shows: the 主题 with its 引题 in front (``引题：主题``) when the 主题 names
+    no actor, or with an interview's 副题 beginning ``——访`` after it; a running header is never a
+    title (the first sentence is taken, as for an untitled item). Cut at a word boundary with ``…``
+    to :data:`TITLE_MAX_CHARS` (issue 16)."""
+    main = (article.title or "").strip()
+    if not main or is_running_header(main):
+        return title_of(Article(issue_id=0, seq=0, paragraphs=article.paragraphs))
+    subtitle = (getattr(article, "subtitle", None) or "").strip()
+    kicker = (getattr(article, "kicker", None) or "").strip()
+    if subtitle.startswith("——访"):
+        return _cut_title(main + subtitle, TITLE_MAX_CHARS + 10)
+    if kicker and not _named_actor(main, article.places, article.people):
+        return _cut_title(f"{kicker}：{main}")
+    return _cut_title(main)
+
+
+def _same_text(a: str, b: str) -> bool:
+    norm = lambda t: re.sub(r"[\W_]", "", t)  # noqa: E731
+    x, y = norm(a), norm(b)
+    return bool(x) and (x == y or (x in y and len(x) >= len(y) * 0.8))
+
+
+def _interview_summary(article: Article, limit: int) -> str | None:
+    """An interview's summary: its 副题 (who) plus the first answer's first sentence (the point)."""
+    subtitle = (getattr(article, "subtitle", None) or "").strip().lstrip("—")
+    if not subtitle.startswith("访"):
+        return None
+    for para in article.paragraphs or []:
+        para = para.strip()
+        if _SPEAKER.match(para) and not _QA.search(para):
+            answer = _SPEAKER.sub("", para, count=1).strip()
+            point = (sentences(answer) or [answer])[0]
+            return _cut_head(f"{subtitle[1:]}表示，{point}", limit)
+    return None
+
+
+def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS, title: str | None = None) -> str:
+    """The article's ``summary`` when enrichment gave one, else its first whole sentences up to
+    ``limit`` characters that can stand alone: no sentence starting with a pronoun or
+    demonstrative (他/这/该/其/此外…), no Q&A line (记者：…？), not the ``title`` again; an
+    interview (副题 ``——访``) gets the person plus the first answer's point. A single longer
+    sentence is cut at a word boundary, never inside a number, with ``…`` (and the closing marks of
+    a quotation it leaves open); "" when no sentence qualifies (issue 16)."""
     if article.summary and article.summary.strip():
         return article.summary.strip()
-    text = "".join(p.strip() for p in (article.paragraphs or []) if p and p.strip())
-    if not text:
-        return ""
+    interview = _interview_summary(article, limit)
+    if interview is not None:
+        return interview
+    title = title if title is not None else (article.title or "")
+    usable = []
+    for para in article.paragraphs or []:
+        if _QA.search(para.strip()) or _SPEAKER.match(para.strip()):
+            continue
+        for s in sentences(para):
+            s = re.sub(r"^(?:本报讯|本报[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日讯)\s*", "", s)
+            s = re.sub(r"^(?:新华社|据新华社)[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日电\s*", "", s)
+            if s and not _DEPENDENT.match(s) and not _QA.search(s) and not _same_text(s.rstrip("。"), title):
+                usable.append(s)
     out = ""
-    for m in SENTENCE_RE.finditer(text):  # a quotation is never split into two sentences
-        if len(out) + len(m.group()) > limit:
+    for s in usable:
+        if len(out) + len(s) > limit:
             break
-        out += m.group()
-    return out or _cut_head(text, limit)
+        out += s
+    return out or (_cut_head(usable[0], limit) if usable else "")
 
 
 UNTITLED_CHARS = 30
@@ -169,6 +256,42 @@ def title_of(article: Article) -> str:
             return head + "…"
     out = cut_around(first, 0, 0, UNTITLED_CHARS, after=UNTITLED_CHARS)
     return out if out.strip("…") else first[:room] + "…"
+
+
+#: U+2060 WORD JOINER: between the characters of a name, so a line never breaks inside it.
+WORD_JOINER = "\u2060"
+#: Sources that are the paper itself: the source line names the reporters, not "本报".
+_OWN_SOURCES = ("本报", "")
+
+
+def joined(name: str) -> str:
+    """``name`` with a word joiner between its characters (陈⁠一⁠鸣): no line break inside it."""
+    return WORD_JOINER.join(name)
+
+
+def source_line(paper: str | None, day, page: int | None, source: str | None,
+                authors: list[Any] | None) -> str:
+    """``《浙江工人日报》2024年12月24日第2版 记者 陈一鸣``: the paper, date and page, then the bylines
+    by role (记者 A B 通讯员 C) — or, for copy from elsewhere, its source (新华社稿). Names carry word
+    joiners (:func:`joined`); the paper's own "本报" is never shown (it reads as if the briefing
+    reported it)."""
+    where = f"《{paper}》" if paper else ""
+    if day is not None:
+        where += f"{day.year}年{day.month}月{day.day}日"
+    if page:
+        where += f"第{page}版"
+    roles: dict[str, list[str]] = {}
+    for a in authors or []:
+        name = (a.get("name") if isinstance(a, dict) else a) or ""
+        role = (a.get("role") if isinstance(a, dict) else "") or ""
+        if str(name).strip():
+            roles.setdefault(str(role).strip(), []).append(joined(str(name).strip()))
+    bits = [where] if where else []
+    src = (source or "").strip()
+    if src not in _OWN_SOURCES and not src.startswith("本报"):
+        bits.append(f"{src}稿")
+    bits += [" ".join(([role] if role else []) + names) for role, names in roles.items()]
+    return " ".join(bits)
 
 
 def author_names(authors: list[Any] | None) -> list[str]:
