@@ -29,7 +29,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "sections": {"order": [], "exclude": [], "cap": {"daily": 6, "weekly": 4, "monthly": 4},
                  "wire_sources": ["新华社", "人民日报", "中新社"], "wire_section": "politics",
                  "wire_cap": 2, "exclude_sources": []},
-    "aggregation": {"num_perm": 128, "duplicate": 0.7, "same_event": 0.3},
+    "aggregation": {"num_perm": 128, "duplicate": 0.5, "same_event": 0.16},
     "appendix": True,
 }
 

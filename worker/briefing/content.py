@@ -43,7 +43,7 @@ from worker.core.models import Article, Issue
 #: briefing keeps to its page budget (daily 4, weekly 6, monthly 8 pages).
 SUMMARY_CHARS = {"daily": 120, "weekly": 80, "monthly": 70}
 #: Entries shown in all (the rest are counted 另有N篇 and listed in the appendix).
-MAX_ENTRIES = {"daily": 10, "weekly": 12, "monthly": 15}
+MAX_ENTRIES = {"daily": 10, "weekly": 10, "monthly": 14}
 #: Characters of a 本期要情 line before its （见第N条）.
 HIGHLIGHT_CHARS = 40
 
@@ -105,8 +105,8 @@ def _items(data: PeriodData, kind: str, cfg: dict[str, Any], known: set[str]) ->
     for head, _dups, others in groups:
         art, issue = rows[head]
         item = _entry(art, issue, kind, cfg, known, art.id in data.late)
-        item.entry.same_event = [_entry(*rows[o], kind, cfg, known, False).entry.source_line
-                                 for o in others]
+        item.entry.same_event = [source_line(None, article_day(*rows[o]), rows[o][0].page, rows[o][0].source,
+                                             rows[o][0].authors, short=True) for o in others]
         money = max((f.amount for f, _ in item.candidates if f.what == "金额"), default=Decimal(0))
         people = max((f.amount for f, _ in item.candidates if f.what == "人数"), default=Decimal(0))
         item.entry.score = score(facts_of(art, item.entry.title, money, people, 1 + len(others)),

@@ -102,7 +102,8 @@ _ORGANISATION = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:总工会|工会|公司|�
 _SUBJECT = re.compile(r"工会|公司|集团|企业|[厅局委办部院校社站所队]|协会|联合会|政府|中心|全省|全国|全市|[省市县区]")
 #: Q&A prefixes a figure's sentence must not start with in a table (答：…).
 _QA_PREFIX = re.compile(r"^(?:答|问|记者)\s*[:：]\s*")
-_CUMULATIVE = re.compile(r"累计|以来|至今|迄今")
+#: A count since an earlier year (2019年以来, 2019年起, 自2019年…至今): a multi-year total.
+_SINCE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:[初底末]|[\d一二三四五六七八九十]{1,2}月)?\s*(?:以来|起|至今|迄今)")
 _CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
 _CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
              "八": 8, "九": 9}
@@ -122,7 +123,7 @@ _SINCE_LATER = re.compile(r"以来|至今|迄今")
 #: A figure phrase in a briefing is at most this many characters (the clause around the figure).
 FIGURE_PHRASE_CHARS = 28
 #: The 关键数据 table's 内容 column shows at most this many characters of the figure's sentence.
-KEY_FIGURE_CONTEXT_CHARS = 60
+KEY_FIGURE_CONTEXT_CHARS = 40
 
 
 def figure_positions(sentence: str, text: str) -> list[int]:
@@ -303,23 +304,26 @@ def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, is
         fact = f"{rank[1]}" if rank[0] == 0 else text  # one fact once: 36万元 = 三十六万元
         if text not in seen and clause not in seen and fact not in seen:
             seen.update((text, clause, fact))
-            out.append((n, stated(figure_phrase(sentence, text, at=at), sentence)))
+            out.append((n, stated(figure_phrase(sentence, text, at=at), sentence,
+                                  year=issue_date.year if issue_date else None)))
     return [p for _, p in sorted(out)]
 
 
-def stated(phrase: str, sentence: str, fallback: str | None = None) -> str:
+def stated(phrase: str, sentence: str, fallback: str | None = None, year: int | None = None) -> str:
     """A figure ``phrase`` as a briefing states it: with a subject — the organisation its
     ``sentence`` names (else ``fallback``, e.g. the article's city), ``主体：`` in front — when the
-    phrase has none, and ``累计`` in front when the sentence counts over years (以来/至今…) and the
-    phrase does not say so. Q&A prefixes (答：) are dropped (issue 16)."""
+    phrase has none, and ``（2019年以来累计）`` after it when the sentence counts since a year before
+    ``year`` (the issue's) and the phrase does not say 累计. Q&A prefixes (答：) are dropped
+    (issue 16)."""
     phrase = _QA_PREFIX.sub("", phrase)
-    if _CUMULATIVE.search(sentence) and "累计" not in phrase:
-        phrase = "累计" + phrase.lstrip("…") if not phrase.startswith("…") else "…累计" + phrase[1:]
-    if not _SUBJECT.search(phrase.replace("累计", "")):
+    if not _SUBJECT.search(phrase):
         m = _ORGANISATION.search(_QA_PREFIX.sub("", sentence))
         subject = m.group() if m else fallback
         if subject and subject not in phrase:
             phrase = f"{subject}：{phrase.lstrip('…')}"
+    since = _SINCE_YEAR.search(sentence)
+    if since and year and int(since.group(1)) < year and "累计" not in phrase:
+        phrase += f"（{since.group(1)}年以来累计）"
     return phrase
 
 
@@ -372,6 +376,7 @@ def key_figures(candidates: list[tuple[_Fig, ArticleEntry]], limit: int) -> list
             ctx = cut_around(ctx, fig.at, fig.at + len(fig.text), n, after=12)
         elif len(ctx) > n:
             ctx = cut_around(ctx, 0, 0, n, after=n)
-        ctx = stated(ctx, fig.context, entry.city)
+        ctx = stated(ctx, fig.context, entry.city,
+                     entry.issue_date.year if entry.issue_date else None)
         out.append(KeyFigure(fig.text, fig.what, ctx, entry.title, entry.issue_date, entry.page))
     return out

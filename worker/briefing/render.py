@@ -28,7 +28,6 @@ the template, so edits of the template in Word still win) and theme attributes a
 from __future__ import annotations
 
 import contextlib
-import copy
 import io
 import logging
 import re
@@ -49,6 +48,7 @@ from docx.text.paragraph import Paragraph
 from PIL import Image
 
 from worker.briefing import charts
+from worker.briefing.ooxml import apply_hygiene
 from worker.core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -508,7 +508,8 @@ def build_template_document() -> DocxDocument:
 
 def load_template(path: Path | None = None) -> DocxDocument:
     """Open the briefing template (``templates/briefing.docx`` by default) with its body
-    emptied; build the default one in memory when the file does not exist."""
+    emptied; build the default one in memory when the file does not exist. Either way the
+    .docx hygiene of :func:`worker.briefing.ooxml.apply_hygiene` is applied."""
     path = Path(path) if path else DEFAULT_TEMPLATE
     if path.is_file():
         doc = Document(str(path))
@@ -517,8 +518,8 @@ def load_template(path: Path | None = None) -> DocxDocument:
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
         _strip_theme_fonts(doc.styles.element)
-        return doc
-    return build_template_document()
+        return apply_hygiene(doc)
+    return apply_hygiene(build_template_document())
 
 
 # ============================================================================================
@@ -625,14 +626,42 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
     同题报道N篇 with the other reports' sources, the summary and the figures."""
     w.para(S_H2, f"（{cn_number(a.ref)}）{a.title}" + ("（补报）" if a.late else ""))
     if a.source_line:
-        w.para(S_META, a.source_line).paragraph_format.keep_with_next = True
+        w.para(S_META, wrap_source_line(a.source_line)).paragraph_format.keep_with_next = True
     if a.same_event:
-        w.para(S_META, (f"同题报道{len(a.same_event) + 1}篇：", S_TOC1),
-               "；".join(x.split(" ")[0] for x in a.same_event))
+        w.para(S_META, (f"同题报道{len(a.same_event) + 1}篇", S_TOC1),
+               "，另见" + "；".join(a.same_event) + "。")
     if a.summary:
         w.para(S_NORMAL, a.summary)
     if a.figures:
         w.para(S_META, ("关键数据：", S_TOC1), "；".join(a.figures))
+
+
+#: Characters of 四号 (14 pt) on a line of the text block (156 mm), and on a first line indented
+#: two characters.
+META_CHARS_PER_LINE = int(Mm(TEXT_WIDTH_MM).pt // SMALL_PT)  # 31
+META_FIRST_LINE_CHARS = META_CHARS_PER_LINE - 2
+
+
+def _width(text: str) -> float:
+    """Printed width in characters: CJK and full-width 1, Latin and digits ½, word joiners 0."""
+    return sum(0 if ch == "\u2060" else 0.5 if ch < "\u2e80" else 1 for ch in text)
+
+
+def wrap_source_line(line: str) -> str:
+    """``line`` (space-separated: where, then roles and names) with a line break (``\n``, a
+    ``w:br``) before the first word that would run past the line end, so no name is ever split
+    across lines — also where a reader ignores the word joiners inside names (LibreOffice's CJK
+    line breaking does)."""
+    out, room = "", META_FIRST_LINE_CHARS
+    for word in line.split(" "):
+        piece = (" " if out and not out.endswith("\n") else "") + word
+        if out and _width(piece) > room:
+            out += "\n" + word
+            room = META_CHARS_PER_LINE - _width(word)
+        else:
+            out += piece
+            room -= _width(piece)
+    return out
 
 
 def _appendix(w: _Writer, c: BriefingContent) -> None:
@@ -781,7 +810,8 @@ def _closing_tab(p: Paragraph, style, width: Length) -> None:
 def _closing(w: _Writer, c: BriefingContent) -> None:
     """版记 at the foot of the last page (GB/T 9704-2012 §7.4): a one-column table floating at the
     bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), rows 报/送/发, 联系人/电话
-    (with 共印N份) and the printing line (issuing unit, ``YYYY年M月D日印发``), ruled by the table's own borders (paragraph borders are lost when LibreOffice
+    (with 共印N份) and the printing line (issuing unit, ``YYYY年M月D日印发``), ruled by the
+    table's own borders (paragraph borders are lost when LibreOffice
     turns a framed paragraph into a frame). Longer than :data:`CLOSING_MAX_FLOAT_LINES` (estimated at
     :data:`CLOSING_CHARS_PER_LINE` characters a line), it follows the content inline at the full text
     width, since a floating table cannot break across pages. The printing line's 印发 date sits at its
@@ -886,13 +916,10 @@ def _closing_section(w: _Writer) -> None:
     last page, an even page; a blank page put before it and the 版记 page carry no page number):
     section type ``evenPage`` (the reader inserts the blank page when the text ends on an even
     page) with footers of its own that hold no PAGE field."""
-    body_sect = w.doc.element.body.sectPr
-    last = body_sect.getprevious()
-    if last is None or last.tag != qn("w:p") or last.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None:
-        last = w.para(S_NORMAL)._p
-    last.get_or_add_pPr().append(copy.deepcopy(body_sect))  # ends the text's section here
-    for ref in body_sect.findall(qn("w:footerReference")) + body_sect.findall(qn("w:headerReference")):
-        body_sect.remove(ref)
+    w.doc.add_section(WD_SECTION.EVEN_PAGE)  # the text's section ends at the last paragraph
+    # The section opens with a paragraph: LibreOffice moves a floating table that opens a section
+    # into the section before, and the page break is lost.
+    w.para(S_NORMAL, "")
     sec = w.doc.sections[-1]
     sec.start_type = WD_SECTION.EVEN_PAGE
     for footer in (sec.footer, sec.even_page_footer, sec.first_page_footer):

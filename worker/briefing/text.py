@@ -270,14 +270,15 @@ def joined(name: str) -> str:
 
 
 def source_line(paper: str | None, day, page: int | None, source: str | None,
-                authors: list[Any] | None) -> str:
+                authors: list[Any] | None, *, short: bool = False) -> str:
     """``《浙江工人日报》2024年12月24日第2版 记者 陈一鸣``: the paper, date and page, then the bylines
     by role (记者 A B 通讯员 C) — or, for copy from elsewhere, its source (新华社稿). Names carry word
     joiners (:func:`joined`); the paper's own "本报" is never shown (it reads as if the briefing
-    reported it)."""
-    where = f"《{paper}》" if paper else ""
+    reported it). ``short``: without the paper and the year (12月24日第2版 记者 钱塘), for the
+    other reports listed under 同题报道."""
+    where = f"《{paper}》" if paper and not short else ""
     if day is not None:
-        where += f"{day.year}年{day.month}月{day.day}日"
+        where += (f"{day.month}月{day.day}日" if short else f"{day.year}年{day.month}月{day.day}日")
     if page:
         where += f"第{page}版"
     roles: dict[str, list[str]] = {}
