@@ -8,7 +8,15 @@ import time
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from worker.briefing.render import ArticleEntry, BriefingContent, ClosingBlock, KeyFigure, TopicSection, render
+from worker.briefing.render import (
+    ArticleEntry,
+    BriefingContent,
+    ClosingBlock,
+    Highlight,
+    KeyFigure,
+    TopicSection,
+    render,
+)
 from worker.briefing.select import zhejiang_cities
 
 _TOPICS = [("politics", "时政要闻"), ("union_building", "工会建设"), ("model_workers", "劳模工匠"),
@@ -21,7 +29,8 @@ _CITIES = list(zhejiang_cities())
 
 def synthetic_content(n_articles: int, kind: str = "monthly", *, start: date = date(2024, 12, 1)
                       ) -> BriefingContent:
-    """A realistic-looking content object with ``n_articles`` articles (for benchmarks/tests)."""
+    """A content object with ``n_articles`` entries, all shown (no caps: a stress test of the
+    renderer, not a briefing the office would send), for benchmarks and layout tests."""
     days = {"daily": 1, "weekly": 7}.get(kind, 31)
     end = start + timedelta(days=days - 1)
     sections: dict[str, TopicSection] = {}
@@ -37,18 +46,19 @@ def synthetic_content(n_articles: int, kind: str = "monthly", *, start: date = d
             category=key, city=_CITIES[i % 11])
         sections.setdefault(key, TopicSection(key, label)).articles.append(a)
     secs = [sections[k] for k, _ in _TOPICS if k in sections]
+    for ref, a in enumerate((a for s in secs for a in s.articles), 1):
+        a.ref = ref
     return BriefingContent(
         kind=kind, kind_label={"daily": "日报", "weekly": "周报"}.get(kind, "月报"),
         title="工会信息简报", issuing_unit="浙江省总工会办公室", year=start.year, number=12,
         period_start=start, period_end=end, made_on=end + timedelta(days=1),
         internal_mark="内部资料 注意保存", issue_count=days, article_count=n_articles,
-        overview=f"本期共收到报纸{days}期，选编文章{n_articles}篇。",
+        highlights=[Highlight(secs[0].articles[0].title, 1)] if secs else [],
         sections=secs,
         key_figures=[KeyFigure("41.6亿元", "金额", "审计资金总额41.6亿元",
                                "全省工会经费审查工作会议在杭州召开", start, 1)] * 10,
         topic_counts=[(s.label, len(s.articles)) for s in secs],
         city_counts=[(c, max(1, n_articles // 11)) for c in _CITIES],
-        day_counts=[(f"{(start + timedelta(days=i)).day}日", 1 + i % 5) for i in range(days)],
         closing=ClosingBlock(["全国总工会办公厅"], ["省委办公厅"], ["各设区市总工会"], 60,
                              "浙江省总工会办公室"),
     )
