@@ -94,7 +94,7 @@ _CHANGED_TO = re.compile(r"由[^，；：,;:]{0,15}?(?:提高|提升|上调|下�
 #: rate, not what the union reached — looked for before the figure in its clause.
 _SINGLE = re.compile(r"该职工|其家属|家属|遗属|一名|一位|1名|一户|每人|每户|每名|人均|户均|这位|该户")
 #: A figure's own wording without a number (a row "万人次"): never shown.
-_HAS_NUMBER = re.compile(r"[\d〇○零一二三四五六七八九十百千万两]")
+_HAS_NUMBER = re.compile(r"[\d〇○零一二三四五六七八九十两]")
 #: An organisation named in a sentence, the subject a figure phrase is given when its clause has
 #: none ("携万份礼包出发" → "温州市总工会：携万份礼包出发").
 _ORGANISATION = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:总工会|工会|公司|集团|人社厅|人社局)")
@@ -316,8 +316,13 @@ def stated(phrase: str, sentence: str, fallback: str | None = None, year: int | 
     ``year`` (the issue's) and the phrase does not say 累计. Q&A prefixes (答：) are dropped
     (issue 16)."""
     phrase = _QA_PREFIX.sub("", phrase)
+    m = _ORGANISATION.search(_QA_PREFIX.sub("", sentence))
+    if m and phrase.startswith("…"):  # a cut inside the organisation's name: show it whole
+        org = m.group()
+        k = next((k for k in range(len(org) - 1, 1, -1) if phrase[1:].startswith(org[-k:])), 0)
+        if k:
+            phrase = org + phrase[1 + k:]
     if not _SUBJECT.search(phrase):
-        m = _ORGANISATION.search(_QA_PREFIX.sub("", sentence))
         subject = m.group() if m else fallback
         if subject and subject not in phrase:
             phrase = f"{subject}：{phrase.lstrip('…')}"

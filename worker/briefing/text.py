@@ -139,6 +139,9 @@ _DEPENDENT = re.compile(r"^(?:他们|她们|它们|他|她|它|这些|那些|这
 _QA = re.compile(r"^(?:记者|问|答|主持人|本报记者)\s*[:：]|[？?][”」]?$")
 #: The speaker of an interview answer (李建国：…).
 _SPEAKER = re.compile(r"^[\u4e00-\u9fff·]{2,6}[:：]")
+#: Reporting boilerplate a lead starts with (本报讯 / 本报杭州12月23日讯 / 新华社北京12月22日电).
+_LEAD = re.compile(r"^(?:本报讯|本报[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日讯|(?:据)?新华社[\u4e00-\u9fff]{0,6}"
+                   r"\d{1,2}月\d{1,2}日电)\s*")
 #: The longest title shown; a longer one is cut at a word boundary with ….
 TITLE_MAX_CHARS = 40
 
@@ -220,8 +223,7 @@ def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS, title: str | No
         if _QA.search(para.strip()) or _SPEAKER.match(para.strip()):
             continue
         for s in sentences(para):
-            s = re.sub(r"^(?:本报讯|本报[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日讯)\s*", "", s)
-            s = re.sub(r"^(?:新华社|据新华社)[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日电\s*", "", s)
+            s = _LEAD.sub("", s)
             if s and not _DEPENDENT.match(s) and not _QA.search(s) and not _same_text(s.rstrip("。"), title):
                 usable.append(s)
     out = ""
@@ -243,7 +245,7 @@ def title_of(article: Article) -> str:
     last word boundary that fits — never inside a number ("…共计36…") or a quotation."""
     if article.title and article.title.strip():
         return article.title.strip()
-    text = "".join(p.strip() for p in article.paragraphs or []).lstrip("■□●◆·-— ")
+    text = _LEAD.sub("", "".join(p.strip() for p in article.paragraphs or []).lstrip("■□●◆·-— "))
     if not text:
         return "（无题）"
     first = (sentences(text) or [text])[0].rstrip("。！？!?；")
