@@ -8,8 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
 import threading
 import zipfile
 from datetime import date, datetime, timedelta
@@ -430,47 +428,7 @@ def test_render_is_a_plain_function():
     assert len(Document(io.BytesIO(blob)).paragraphs) > 300
 
 
-# ---------------------------------------------------------------------------------------------
-# PDF via LibreOffice
-
-
-@pytest.mark.slow
-def test_pdf_contains_masthead_and_every_title(samples_db):
-    from worker.briefing.delivery import convert_to_pdf, soffice_binary
-
-    if soffice_binary() is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice not installed")
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdftotext (poppler-utils) is required in CI")
-        pytest.skip("pdftotext not installed")
-    session, settings, config, _ = samples_db
-    b = make_briefing(session, "weekly", date(2024, 12, 23), now=NOW, settings=settings, config=config)
-    pdf = convert_to_pdf(b.path_in(settings.var_dir))
-    assert pdf is not None and pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                         check=True, timeout=60).stdout.decode("utf-8")
-    flat = re.sub(r"\s+", "", out)
-    assert "工会信息简报" in flat
-    # templates/fonts/fonts.conf maps 仿宋_GB2312/方正小标宋简体 to a serif CJK face and 黑体 to a sans one
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"Serif(CJK|\s*CJK)", fonts) and re.search(r"Sans(CJK|\s*CJK)|MicroHei", fonts), fonts
-    for _, _, arts in sample_articles():
-        for a in arts:
-            assert re.sub(r"\s+", "", shown_title(a)) in flat, shown_title(a)
-    # The 版记 sits at the foot of the last page, below everything else on it (GB/T 9704 §7.4)
-    bbox = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          check=True, timeout=60).stdout.decode("utf-8")
-    last = bbox.split("<page ")[-1]
-    height = float(re.match(r'width="[\d.]+" height="([\d.]+)"', last).group(1))
-    words = [(float(y0), float(y1), w) for y0, y1, w in re.findall(
-        r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', last)]
-    i = next(i for i, w in enumerate(words) if w[2].startswith("报："))
-    printing = next(w for w in words[i:] if w[2].startswith("（共印"))
-    assert printing[1] > height * 0.7  # near the foot (A4: 842 pt, text block ends at 743 pt)
-    assert all(w[1] < words[i][0] for w in words[:i])  # nothing of the body below or beside it
+# The PDF (page layout, fonts, 版记) is checked in tests/test_briefing_layout.py, converted once.
 
 
 def test_no_cjk_font_omits_charts_with_a_note(monkeypatch, tmp_path):

@@ -628,8 +628,9 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
     if a.source_line:
         w.para(S_META, wrap_source_line(a.source_line)).paragraph_format.keep_with_next = True
     if a.same_event:
-        w.para(S_META, (f"同题报道{len(a.same_event) + 1}篇", S_TOC1),
-               "，另见" + "；".join(a.same_event) + "。")
+        label = f"同题报道{len(a.same_event) + 1}篇"
+        text = wrap_source_line(label + "，另见" + "；".join(a.same_event) + "。")
+        w.para(S_META, (label, S_TOC1), text[len(label):])
     if a.summary:
         w.para(S_NORMAL, a.summary)
     if a.figures:
@@ -648,7 +649,7 @@ def _width(text: str) -> float:
 
 
 def wrap_source_line(line: str) -> str:
-    """``line`` (space-separated: where, then roles and names) with a line break (``\n``, a
+    """``line`` (space-separated: where, then roles and names; or the 同题报道 line) with a line break (``\n``, a
     ``w:br``) before the first word that would run past the line end, so no name is ever split
     across lines — also where a reader ignores the word joiners inside names (LibreOffice's CJK
     line breaking does)."""
