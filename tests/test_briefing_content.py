@@ -175,8 +175,8 @@ def test_source_lines_and_no_breaks_inside_names(weekly):
     doc, _, _ = weekly
     meta = [p.text for p in doc.paragraphs if p.style.name == "Briefing Meta"]
     assert f"《浙江工人日报》2024年12月23日第1版 记者 周{WJ}晓{WJ}岚" in meta
-    both = next(m for m in meta if "钱" + WJ + "塘" in m and "刘" + WJ + "思" in m)
-    assert "通讯员 刘" + WJ + "思" + WJ + "源" in both and not any("来源：本报" in m for m in meta)
+    both = next(m for m in meta if "钱" + WJ + "塘" in m and "刘" + WJ + "思" in m)  # A2b, under 同题报道
+    assert re.search("通讯员[ \n]刘" + WJ + "思" + WJ + "源", both) and not any("来源：本报" in m for m in meta)
     assert source_line("浙江工人日报", date(2024, 12, 24), 2, "本报", [{"name": "陈一鸣", "role": "记者"}]) == \
         f"《浙江工人日报》2024年12月24日第2版 记者 陈{WJ}一{WJ}鸣"
     assert source_line("浙江工人日报", date(2024, 12, 23), 4, "新华社", []) == \
@@ -242,6 +242,19 @@ def test_figure_rules():
                   2024) == "台州：共服务户外劳动者120万人次（2019年以来累计）"
     assert stated("共为2300名职工追回欠薪", sent, year=2024) == "温州市各级工会：共为2300名职工追回欠薪"  # 今年以来
     assert not stated("答：全省发放100万元", "答：全省发放100万元。").startswith("答")
+
+
+def test_an_entry_never_says_one_sentence_twice(weekly):
+    doc, _, _ = weekly
+    paras = doc.paragraphs
+    for i, p in enumerate(paras):
+        if p.style.name == "Heading 2":
+            block = [q.text for q in paras[i + 1:i + 5] if q.style.name != "Heading 2"]
+            summary = next((t for t in block if t and not t.startswith(("《", "同题", "关键数据"))), "")
+            figs = next((t for t in block if t.startswith("关键数据：")), "")
+            assert summary != p.text[p.text.index("）") + 1:]
+            for f in filter(None, figs.removeprefix("关键数据：").split("；")):
+                assert f.split("：")[-1].strip("…").split("（")[0] not in summary, (p.text, f)
 
 
 def test_key_figure_table_has_at_most_eight_rows_one_fact_once(weekly):

@@ -478,7 +478,15 @@ def build_template_document() -> DocxDocument:
     closing.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * SMALL_PT),
                                                     WD_TAB_ALIGNMENT.RIGHT)
 
-    # Page: A4, GB/T 9704 margins, footers 7 mm below the text block, odd/even page numbers.
+    _page_frame(doc)
+    doc.core_properties.title = "工会信息简报"
+    doc.core_properties.author = "union-briefing"
+    _strip_theme_fonts(styles_el)
+    return doc
+
+
+def _page_frame(doc: DocxDocument) -> None:
+    """Page: A4, GB/T 9704 margins, footers 7 mm below the text block, odd/even page numbers."""
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     sec.page_width, sec.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
@@ -500,10 +508,6 @@ def build_template_document() -> DocxDocument:
     p = even.paragraphs[0]
     p.style = doc.styles[S_PAGENUM]
     _page_number_paragraph(p, WD_ALIGN_PARAGRAPH.LEFT, "left")
-    doc.core_properties.title = "工会信息简报"
-    doc.core_properties.author = "union-briefing"
-    _strip_theme_fonts(styles_el)
-    return doc
 
 
 def load_template(path: Path | None = None) -> DocxDocument:
