@@ -35,7 +35,7 @@ from worker.briefing.render import (
     TopicSection,
     period_text,
 )
-from worker.briefing.select import PeriodData, article_day, city_of, gather, load_taxonomy
+from worker.briefing.select import PeriodData, article_day, city_of, gather, load_taxonomy, zhejiang_cities
 from worker.briefing.text import _cut_title, headline_of, source_line, summary_of
 from worker.core.models import Article, Issue
 
@@ -217,7 +217,9 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
     content.highlights = _highlights(content.sections, cfg)
     labels = dict(taxonomy)
     content.topic_counts = Counter(labels.get(it.entry.category, "其他") for it in items).most_common()
-    content.city_counts = Counter(it.entry.city for it in items if it.entry.city).most_common()
+    home = set(zhejiang_cities())  # places elsewhere count together as 省外
+    content.city_counts = Counter(it.entry.city if it.entry.city in home else "省外"
+                                  for it in items if it.entry.city).most_common()
     if kind != "daily":
         shown = {id(e) for s in content.sections for e in s.articles}
         content.key_figures = key_figures([c for it in items if id(it.entry) in shown

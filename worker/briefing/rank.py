@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from worker.briefing.text import sentences
 from worker.core.models import Article
 
 
@@ -44,7 +45,7 @@ def reasons(f: Facts, rules: dict[str, Any]) -> list[str]:
     ``money`` / ``people`` (at least ``money_yuan`` 元 / ``people`` persons), ``priority`` (a
     priority topic), ``same_event`` (once per further report), ``front_page`` (page 1)."""
     out = []
-    first = f.lead.split("。", 1)[0]
+    first = (sentences(f.lead) or [""])[0]
     if any(o and (o in f.headline or o in first) for o in rules.get("own_organisation") or []):
         out.append("own")
     names = [str(x.get("name") or "") for x in rules.get("leaders") or [] if isinstance(x, dict)]
