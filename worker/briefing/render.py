@@ -629,12 +629,14 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
     """One entry: （N）headline, its source line (kept with the heading and the first lines),
     同题报道N篇 with the other reports' sources, the summary and the figures."""
     w.para(S_H2, f"（{cn_number(a.ref)}）{a.title}" + ("（补报）" if a.late else ""))
+    # left-aligned: a justified line that ends in a manual break is spread across the line
     if a.source_line:
-        w.para(S_META, wrap_source_line(a.source_line)).paragraph_format.keep_with_next = True
+        p = w.para(S_META, wrap_source_line(a.source_line), align=WD_ALIGN_PARAGRAPH.LEFT)
+        p.paragraph_format.keep_with_next = True
     if a.same_event:
         label = f"同题报道{len(a.same_event) + 1}篇"
         text = wrap_source_line(label + "，另见" + "；".join(a.same_event) + "。")
-        w.para(S_META, (label, S_TOC1), text[len(label):])
+        w.para(S_META, (label, S_TOC1), text[len(label):], align=WD_ALIGN_PARAGRAPH.LEFT)
     if a.summary:
         w.para(S_NORMAL, a.summary)
     if a.figures:
@@ -645,6 +647,9 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
 #: two characters.
 META_CHARS_PER_LINE = int(Mm(TEXT_WIDTH_MM).pt // SMALL_PT)  # 31
 META_FIRST_LINE_CHARS = META_CHARS_PER_LINE - 2
+#: Characters of slack per line for what the width estimate cannot know (digit widths, spacing
+#: between CJK and Latin text, punctuation compression), so the reader never wraps first.
+META_SLACK_CHARS = 2.5
 
 
 def _width(text: str) -> float:
@@ -657,12 +662,12 @@ def wrap_source_line(line: str) -> str:
     ``w:br``) before the first word that would run past the line end, so no name is ever split
     across lines — also where a reader ignores the word joiners inside names (LibreOffice's CJK
     line breaking does)."""
-    out, room = "", META_FIRST_LINE_CHARS
+    out, room = "", META_FIRST_LINE_CHARS - META_SLACK_CHARS
     for word in line.split(" "):
         piece = (" " if out and not out.endswith("\n") else "") + word
         if out and _width(piece) > room:
             out += "\n" + word
-            room = META_CHARS_PER_LINE - _width(word)
+            room = META_CHARS_PER_LINE - META_SLACK_CHARS - _width(word)
         else:
             out += piece
             room -= _width(piece)
