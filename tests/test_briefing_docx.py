@@ -516,14 +516,18 @@ def test_article_figures_are_phrases_ranked_by_size():
             {"text": "不超过7万人", "value": "70000", "unit": "人", "qualifier": "不超过",
              "sentence": "从最初的不超过7万人。"}]
     # 20万人 outranks 13家; the bare 3个, the cap and a per-person amount (人均80元: not what the
-    # union reached, issue 16) never show; text order kept
-    assert article_figures(figs, [], date(2024, 12, 24), 2) == ["参保职工已突破20万人", "13家企业被评为试点"]
-    assert article_figures(figs, [], date(2024, 12, 24), 4) == ["参保职工已突破20万人", "13家企业被评为试点"]
+    # union reached, issue 16) never show; text order kept; a phrase without a subject gets the
+    # article's (its city), or is not shown
+    day = date(2024, 12, 24)
+    assert article_figures(figs, [], day, 2, "衢州") == ["衢州：参保职工已突破20万人", "13家企业被评为试点"]
+    assert article_figures(figs, [], day, 4, "衢州") == ["衢州：参保职工已突破20万人", "13家企业被评为试点"]
+    assert article_figures(figs, [], date(2024, 12, 24), 4) == ["13家企业被评为试点"]
     twice = [{"text": "37名", "value": "37", "unit": "名", "sentence": "37名职工领到了工资。"},
              {"text": "37名", "value": "37", "unit": "名", "sentence": "37名职工的工资被拖欠近三个月。"},
              {"text": "120名", "value": "120", "unit": "名", "sentence": "为120名困难职工发放资金共计36万元。"},
              {"text": "36万元", "value": "360000", "unit": "元", "sentence": "为120名困难职工发放资金共计36万元。"}]
-    assert article_figures(twice, [], None, 4) == ["37名职工领到了工资", "为120名困难职工发放资金共计36万元"]
+    assert article_figures(twice, [], None, 4, "丽水") == ["丽水：37名职工领到了工资",
+                                                          "丽水：为120名困难职工发放资金共计36万元"]
 
 
 def test_a_long_closing_block_is_laid_out_inline_not_floating():
@@ -590,8 +594,9 @@ def test_every_occurrence_of_a_figure_is_judged():
     sentence = "2023年发放100万元，2024年又发放100万元。"
     fig = {"text": "100万元", "value": "100", "unit": "万元", "sentence": sentence}
     assert is_reportable(fig, sentence, day)
-    assert article_figures([fig], [], day, 4) == ["2024年又发放100万元"]
-    assert article_figures([{**fig, "sentence": ""}], [sentence], day, 4) == ["2024年又发放100万元"]
+    assert article_figures([fig], [], day, 4, "衢州") == ["衢州：2024年又发放100万元"]
+    assert article_figures([{**fig, "sentence": ""}], [sentence], day, 4, "衢州") == \
+        ["衢州：2024年又发放100万元"]
     old = "2022年发放100万元，2023年又发放100万元。"
     assert not is_reportable(fig, old, day) and article_figures([{**fig, "sentence": old}], [], day, 4) == []
 

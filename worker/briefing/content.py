@@ -80,7 +80,7 @@ def _entry(article: Article, issue: Issue, kind: str, cfg: dict[str, Any], known
         source_line=source_line(cfg.get("paper_name") or issue.masthead, day, article.page,
                                 article.source, article.authors))
     # a figure the summary already states is not said twice (short items: one sentence three times)
-    entry.figures = [f for f in article_figures(figs, article.paragraphs, day, per_article)
+    entry.figures = [f for f in article_figures(figs, article.paragraphs, day, per_article, entry.city)
                      if f.split("：")[-1].strip("…").split("（")[0] not in entry.summary]
     candidates = []
     for f in figs:

@@ -269,12 +269,13 @@ def _reportable_sentence(fig: dict[str, Any], paragraphs: list[str] | None,
 
 
 def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, issue_date: date | None,
-                    limit: int) -> list[str]:
+                    limit: int, subject: str | None = None) -> list[str]:
     """Up to ``limit`` figure phrases (see :func:`figure_phrase`) to show under an article, in text
     order: of the reportable figures (see :func:`is_reportable`; the phrase shows the reportable
     occurrence), the largest amounts (元) and head counts first, then figures written with a scale
     or qualifier or of at least 10 — a bare "3个" says nothing on its own. One phrase per clause and
-    per figure text (37名 said twice shows once)."""
+    per figure text (37名 said twice shows once). Each phrase is :func:`stated` (``subject``, e.g.
+    the article's city, where its sentence names none); one left without a subject is not shown."""
     ranked = []
     for n, f in enumerate(figs):
         text = str(f.get("text") or "")
@@ -302,10 +303,12 @@ def article_figures(figs: list[dict[str, Any]], paragraphs: list[str] | None, is
             break
         clause = clause_with(sentence, text, at)[0] or text
         fact = f"{rank[1]}" if rank[0] == 0 else text  # one fact once: 36万元 = 三十六万元
-        if text not in seen and clause not in seen and fact not in seen:
+        phrase = stated(figure_phrase(sentence, text, at=at), sentence, subject,
+                        year=issue_date.year if issue_date else None)
+        has_subject = _SUBJECT.search(phrase) or (subject and subject in phrase)
+        if text not in seen and clause not in seen and fact not in seen and has_subject:
             seen.update((text, clause, fact))
-            out.append((n, stated(figure_phrase(sentence, text, at=at), sentence,
-                                  year=issue_date.year if issue_date else None)))
+            out.append((n, phrase))
     return [p for _, p in sorted(out)]
 
 
