@@ -727,14 +727,16 @@ def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
     w.para(S_CAPTION, "注：按金额、人数等分类取本期数值最大者。")
 
 
-#: The two charts together fit one page (版心 225 mm): each at most this high.
-CHART_MAX_HEIGHT_MM = 88
+#: The two charts together take well under a page (版心 225 mm), so they share the page the text
+#: ends on rather than leave it mostly blank: each at most this high, with its top 8 bars.
+CHART_MAX_HEIGHT_MM = 65
+CHART_BARS = 8
 
 
 def _charts(w: _Writer, c: BriefingContent, heading_no: int) -> None:
     """数据图表 (weekly/monthly): articles per topic and per city over the period, at most one
     page; a chart whose bars are all 1 says nothing and is left out."""
-    specs = [(t, data[:12]) for t, data in (("各主题文章数", c.topic_counts), ("各地文章数", c.city_counts))
+    specs = [(t, data[:CHART_BARS]) for t, data in (("各主题文章数", c.topic_counts), ("各地文章数", c.city_counts))
              if data and max(v for _, v in data) >= 2]
     if not specs:
         return
