@@ -112,6 +112,8 @@ def test_closing_on_the_last_even_page_without_page_number(pdfs, kind):
     last = re.sub(r"\s+", "", pdf.pages[-1])
     assert last.startswith("报：") and "印发" in last and not re.search(r"—\d+—", last)
     assert pdf.page_of("报：全国总工会办公厅") == n  # only there
+    if kind in KINDS:  # made with config/briefing.yaml: 联系人/电话 from there
+        assert "联系人：陈晓" in last and "电话：0571-85000000" in last
     before = pdf.pages[-2]
     if not before.strip():  # a blank page put before the 版记: no page number either
         assert kind == "even" or pdf.page_of("附：本期文章目录") < n - 1
