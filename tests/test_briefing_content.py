@@ -221,6 +221,9 @@ def test_summaries_stand_alone():
     # an untitled item: its title is its first sentence; the summary is not that sentence again
     brief = Article(issue_id=0, seq=0, paragraphs=["嘉兴市总工会举办职工乒乓球比赛。200余名职工参赛。"])
     assert summary_of(brief, title=headline_of(brief)) == "200余名职工参赛。"
+    # a fragment, or the next headline glued on by the layout, is never part of a summary
+    glued = Article(issue_id=0, seq=0, title="t", paragraphs=["温州市总工会开展慰问。", "宁波举办职工运动会"])
+    assert summary_of(glued) == "温州市总工会开展慰问。"
 
 
 def test_figure_rules():

@@ -142,6 +142,8 @@ _SPEAKER = re.compile(r"^[\u4e00-\u9fff·]{2,6}[:：]")
 #: Reporting boilerplate a lead starts with (本报讯 / 本报杭州12月23日讯 / 新华社北京12月22日电).
 _LEAD = re.compile(r"^(?:本报讯|本报[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日讯|(?:据)?新华社[\u4e00-\u9fff]{0,6}"
                    r"\d{1,2}月\d{1,2}日电)\s*")
+#: A sentence that is complete: it ends with final punctuation (and closing quotes/brackets).
+_COMPLETE = re.compile(r"(?:[。！？!?]|……)[”’」』\")）]*$")
 #: The longest title shown; a longer one is cut at a word boundary with ….
 TITLE_MAX_CHARS = 40
 
@@ -209,7 +211,8 @@ def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS, title: str | No
     """The article's ``summary`` when enrichment gave one, else its first whole sentences up to
     ``limit`` characters that can stand alone: no sentence starting with a pronoun or
     demonstrative (他/这/该/其/此外…), no Q&A line (记者：…？), not the ``title`` again; an
-    interview (副题 ``——访``) gets the person plus the first answer's point. A single longer
+    interview (副题 ``——访``) gets the person plus the first answer's point; only complete
+    sentences (ending in 。！？…), never a fragment or a headline glued on. A single longer
     sentence is cut at a word boundary, never inside a number, with ``…`` (and the closing marks of
     a quotation it leaves open); "" when no sentence qualifies (issue 16)."""
     if article.summary and article.summary.strip():
@@ -226,12 +229,15 @@ def summary_of(article: Article, limit: int = SUMMARY_MAX_CHARS, title: str | No
             s = _LEAD.sub("", s)
             if s and not _DEPENDENT.match(s) and not _QA.search(s) and not _same_text(s.rstrip("。"), title):
                 usable.append(s)
+    # whole sentences only: a piece without final punctuation is a fragment or the next headline
+    # glued on by the layout
+    complete = [s for s in usable if _COMPLETE.search(s)]
     out = ""
-    for s in usable:
+    for s in complete:
         if len(out) + len(s) > limit:
             break
         out += s
-    return out or (_cut_head(usable[0], limit) if usable else "")
+    return out or (_cut_head((complete or usable)[0], limit) if usable else "")
 
 
 UNTITLED_CHARS = 30
