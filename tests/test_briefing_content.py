@@ -124,6 +124,18 @@ def test_labelled_pairs_are_separated_by_the_configured_thresholds():
         assert jaccard(event_tokens(text[a]), event_tokens(text[b])) >= agg["same_event"]
     for a, b in GOLD["pairs"]["different"]:
         assert jaccard(event_tokens(text[a]), event_tokens(text[b])) < agg["same_event"]
+    # two short items of one kind in two cities are worded alike but are not one article
+    a, b = (Text(f"{c}市总工会举办职工乒乓球比赛",
+                 (f"12月20日，{c}市总工会举办职工乒乓球比赛，来自全市46家企业的200余名职工参赛。",))
+            for c in ("嘉兴", "湖州"))
+    assert jaccard(duplicate_tokens(a), duplicate_tokens(b)) >= agg["duplicate"]
+    assert [g[0] for g in aggregate([a, b], duplicate=agg["duplicate"], same_event=None)] == [0, 1]
+    # 同题报道 gather around a head, never in chains, and only within a week of it
+    from worker.briefing.merge import stars
+
+    assert stars(4, [(0, 1, .3), (1, 2, .3), (2, 3, .3)]) == [[0, 1], [2, 3]]
+    far = [Text(t.title, t.paragraphs, date(2024, 11, d)) for t, d in ((text["A2a"], 1), (text["A2b"], 20))]
+    assert [g[2] for g in aggregate(far, duplicate=agg["duplicate"], same_event=agg["same_event"])] == [[], []]
     # the library path (MinHash LSH candidates) finds the same groups
     ids = ["A2a", "A2b", "B6", "A2c", "A2x", "B12"]
     groups = aggregate([text[i] for i in ids], duplicate=agg["duplicate"], same_event=agg["same_event"])

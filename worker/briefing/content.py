@@ -43,7 +43,7 @@ from worker.core.models import Article, Issue
 #: briefing keeps to its page budget (daily 4, weekly 6, monthly 8 pages).
 SUMMARY_CHARS = {"daily": 120, "weekly": 80, "monthly": 70}
 #: Entries shown in all (the rest are counted 另有N篇 and listed in the appendix).
-MAX_ENTRIES = {"daily": 10, "weekly": 10, "monthly": 14}
+MAX_ENTRIES = {"daily": 10, "weekly": 10, "monthly": 12}
 #: Characters of a 本期要情 line before its （见第N条）.
 HIGHLIGHT_CHARS = 40
 
@@ -100,7 +100,7 @@ def _items(data: PeriodData, kind: str, cfg: dict[str, Any], known: set[str]) ->
     rows = [(a, i) for a, i in data.articles
             if not any(d and d in (a.source or "") for d in dropped)]
     agg = cfg["aggregation"]
-    groups = aggregate([Text(a.title or "", tuple(a.paragraphs or [])) for a, _ in rows],
+    groups = aggregate([Text(a.title or "", tuple(a.paragraphs or []), article_day(a, i)) for a, i in rows],
                        duplicate=float(agg["duplicate"]), num_perm=int(agg.get("num_perm") or 128),
                        same_event=None if kind == "daily" else float(agg["same_event"]))
     out = []

@@ -4,8 +4,8 @@ Two kinds, both measured on segmented text (the project's segmenter, :func:`work
 with datasketch's MinHash and MinHash LSH (no home-made near-duplicate detection):
 
 * **duplicates** — near-identical text (a reprint, a re-encoded copy of an issue, the same article in
-  two issues): word 2-gram shingles of title + whole body, Jaccard ≥ ``aggregation.duplicate``;
-  merged silently into one entry (the earliest kept);
+  two issues): word 2-gram shingles of title + whole body, Jaccard ≥ ``aggregation.duplicate``, and
+  the same numbers and cities (:func:`facts`); merged silently into one entry (the earliest kept);
 * **同题报道** — different articles on one event: words of title + first paragraph, Jaccard ≥
   ``aggregation.same_event``; grouped under one entry that says ``同题报道N篇`` and lists the sources.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import pairwise
 
 from datasketch import MinHash, MinHashLSH
@@ -30,10 +31,16 @@ _NOISE = re.compile(r"^[\W\d_]+$|^[的了和与及在是为将对把被等也都
 
 @dataclass(frozen=True)
 class Text:
-    """What sameness is measured on for one article: its ``title`` and ``paragraphs``."""
+    """What sameness is measured on for one article: its ``title`` and ``paragraphs``, and its
+    ``day`` (reports of one event fall within :data:`EVENT_WINDOW_DAYS` of each other)."""
 
     title: str
     paragraphs: tuple[str, ...]
+    day: date | None = None
+
+
+#: Reports more days apart than this are not one event's 同题报道 (a series, a yearly occasion).
+EVENT_WINDOW_DAYS = 7
 
 
 #: Parts of speech that name an event's who/where/what (nouns, names, places, organisations,
@@ -128,21 +135,58 @@ def groups(n: int, pairs: Sequence[tuple[int, int, float]]) -> list[list[int]]:
     return sorted(out.values(), key=lambda g: g[0])
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def facts(t: Text) -> tuple[frozenset[str], frozenset[str]]:
+    """The numbers and the Zhejiang cities a text names: a reprint or a re-encoded copy keeps
+    both, while two short items of one kind (两地各办一场比赛) differ in them however alike the
+    wording is."""
+    from worker.briefing.select import zhejiang_cities
+
+    text = t.title + "".join(t.paragraphs)
+    return frozenset(_NUMBER.findall(text)), frozenset(c for c in zhejiang_cities() if c in text)
+
+
 def aggregate(texts: Sequence[Text], *, duplicate: float, same_event: float | None,
               num_perm: int = 128) -> list[tuple[int, list[int], list[int]]]:
     """Aggregate ``texts`` (in reading order): ``[(kept, duplicates, same_event)]`` — index of the
     article an entry shows, indices merged into it silently (near-identical), and indices of the
     other reports of its event (同题报道; each with its own duplicates dropped). ``same_event=None``
     groups no events (daily briefings). Every index appears exactly once."""
-    dup_groups = groups(len(texts), similar_pairs([duplicate_tokens(t) for t in texts], duplicate,
-                                                  num_perm))
+    pairs = similar_pairs([duplicate_tokens(t) for t in texts], duplicate, num_perm)
+    dup_groups = groups(len(texts), [p for p in pairs if facts(texts[p[0]]) == facts(texts[p[1]])])
     kept = [g[0] for g in dup_groups]
     dups = {g[0]: g[1:] for g in dup_groups}
     if same_event is None:
         return [(k, dups[k], []) for k in kept]
-    ev = similar_pairs([event_tokens(texts[k]) for k in kept], same_event, num_perm)
+    ev = [(i, j, sc) for i, j, sc in similar_pairs([event_tokens(texts[k]) for k in kept], same_event, num_perm)
+          if _within(texts[kept[i]].day, texts[kept[j]].day)]
     out = []
-    for g in groups(len(kept), ev):
+    for g in stars(len(kept), ev):
         head, others = kept[g[0]], [kept[i] for i in g[1:]]
         out.append((head, dups[head] + [d for o in others for d in dups[o]], others))
+    return out
+
+
+def _within(a: date | None, b: date | None) -> bool:
+    return a is None or b is None or abs((a - b).days) <= EVENT_WINDOW_DAYS
+
+
+def stars(n: int, pairs: Sequence[tuple[int, int, float]]) -> list[list[int]]:
+    """Groups of ``range(n)`` around heads: in order, an index not yet grouped becomes a head and
+    takes every ungrouped index it is paired with directly — no chains (A~B, B~C does not put C
+    with A), so one broad report cannot pull a whole month into one event."""
+    near: dict[int, set[int]] = {}
+    for i, j, _ in pairs:
+        near.setdefault(i, set()).add(j)
+        near.setdefault(j, set()).add(i)
+    taken: set[int] = set()
+    out = []
+    for i in range(n):
+        if i in taken:
+            continue
+        members = [i, *sorted(j for j in near.get(i, ()) if j not in taken and j > i)]
+        taken.update(members)
+        out.append(members)
     return out

@@ -635,7 +635,8 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
         p.paragraph_format.keep_with_next = True
     if a.same_event:
         label = f"同题报道{len(a.same_event) + 1}篇"
-        text = wrap_source_line(label + "，另见" + "；".join(a.same_event) + "。")
+        more = "等" if len(a.same_event) > SAME_EVENT_SHOWN else ""
+        text = wrap_source_line(label + "，另见" + "；".join(a.same_event[:SAME_EVENT_SHOWN]) + more + "。")
         w.para(S_META, (label, S_TOC1), text[len(label):], align=WD_ALIGN_PARAGRAPH.LEFT)
     if a.summary:
         w.para(S_NORMAL, a.summary)
@@ -643,6 +644,8 @@ def _entry(w: _Writer, a: ArticleEntry) -> None:
         w.para(S_META, ("关键数据：", S_TOC1), "；".join(a.figures))
 
 
+#: Other reports of an event whose sources an entry lists (then 等).
+SAME_EVENT_SHOWN = 3
 #: Characters of 四号 (14 pt) on a line of the text block (156 mm), and on a first line indented
 #: two characters.
 META_CHARS_PER_LINE = int(Mm(TEXT_WIDTH_MM).pt // SMALL_PT)  # 31
