@@ -41,7 +41,7 @@ from worker.core.models import Article, Issue
 
 #: Summary length per kind (characters): weekly and monthly entries are shorter, so the
 #: briefing keeps to its page budget (daily 4, weekly 6, monthly 8 pages).
-SUMMARY_CHARS = {"daily": 120, "weekly": 80, "monthly": 70}
+SUMMARY_CHARS = {"daily": 120, "weekly": 70, "monthly": 60}
 #: Entries shown in all (the rest are counted 另有N篇 and listed in the appendix).
 MAX_ENTRIES = {"daily": 10, "weekly": 10, "monthly": 12}
 #: Characters of a 本期要情 line before its （见第N条）.
