@@ -331,7 +331,8 @@ def stated(phrase: str, sentence: str, fallback: str | None = None, year: int | 
             phrase = f"{subject}：{phrase.lstrip('…')}"
     since = _SINCE_YEAR.search(sentence)
     if since and year and int(since.group(1)) < year and "累计" not in phrase:
-        phrase += f"（{since.group(1)}年以来累计）"
+        end = len(phrase.rstrip("。；…"))  # before the sentence's own final mark
+        phrase = phrase[:end] + f"（{since.group(1)}年以来累计）" + phrase[end:]
     return phrase
 
 
