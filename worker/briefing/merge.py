@@ -59,8 +59,7 @@ def _words(text: str, pos: tuple[str, ...] | None = None) -> list[str]:
 
 def _minhash(tokens: set[str], num_perm: int) -> MinHash:
     m = MinHash(num_perm=num_perm)
-    for t in tokens:
-        m.update(t.encode("utf-8"))
+    m.update_batch([t.encode("utf-8") for t in tokens])
     return m
 
 
