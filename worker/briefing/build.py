@@ -91,7 +91,8 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     atomically); a PDF is added beside it when ``pdf`` (default: ``pdf`` in briefing.yaml) and
     LibreOffice is installed — PDF failures are logged, not raised. The masthead and 印发 date
     is the period's due date (:func:`worker.briefing.periods.due_at`), also for a back-filled
-    period; ``editor_note`` is this briefing's 编者按 (none by default). A period without any
+    period (``now`` is accepted for callers that pass the run's time and no longer changes the
+    date); ``editor_note`` is this briefing's 编者按 (none by default). A period without any
     article follows ``empty_period`` (default ``skip``: a ``skipped`` row, no number, no file).
 
     Commits ``session`` (the row must be durable once the file exists); on any error the session
