@@ -247,7 +247,8 @@ def test_figure_rules():
              "sentence": "这笔三十六万元的资金主要用于子女就学和大病救助。"},
             {"text": "万人次", "value": None, "unit": "万人次", "sentence": "服务万人次。"}]
     assert article_figures(figs, [], day, 4) == ["丽水市总工会为全市120名困难职工发放帮扶资金共计36万元"]
-    # an amount to one family; a subset beside its total
+    # an amount to one family, a range of awards per person; a subset beside its total
+    assert not is_reportable({"text": "1000—50000元"}, "对获奖职工给予1000—50000元不等的奖励。", day)
     assert not is_reportable({"text": "5万元"}, "柯桥区总工会向该职工家属送去慰问金5万元。", day)
     sent = "今年以来，温州市各级工会共为2300名职工追回欠薪2860万元，其中为农民工追回欠薪1900万元。"
     assert is_reportable({"text": "2860万元"}, sent, day) and not is_reportable({"text": "1900万元"}, sent, day)

@@ -84,8 +84,8 @@ _LIMIT_QUALIFIERS = frozenset(("不超过", "不到", "不足", "以下", "以�
 #: :data:`_LIMIT_WINDOW` characters before it.
 _LIMIT_BEFORE = re.compile(r"不超过|不到|不足|低于|最高|上限|封顶|至多|未满|限额")
 _LIMIT_WINDOW = 8
-#: … and right after it (3000元以下, 10万元封顶).
-_LIMIT_AFTER = re.compile(r"\s*(?:以下|以内|封顶|为限|为上限)")
+#: … and right after it (3000元以下, 10万元封顶, 给予1000—50000元不等的奖励: a range per person).
+_LIMIT_AFTER = re.compile(r"\s*(?:以下|以内|封顶|为限|为上限|不等)")
 #: "由A提高至" just before a figure B: B is the new value of what A was (限额由20000元提高至30000元),
 #: so the limit words are looked for before 由.
 _CHANGED_TO = re.compile(r"由[^，；：,;:]{0,15}?(?:提高|提升|上调|下调|调高|调低|调整|降低|增加|减少)?"
