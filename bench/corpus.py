@@ -28,11 +28,13 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from worker.briefing.select import zhejiang_cities
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 BLOCKS_SAMPLE = "000_251c0b359e5127ab.txt"  # UTF-8, blank-line blocks
 PAPER_SAMPLE = "2024-12-24_zjgrrb.txt"  # GB18030, CRLF, masthead / page markers / 简讯
 
-CITIES = ("杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水")
+CITIES = zhejiang_cities()  # the one city list: config/gazetteer.yaml
 PAGE_NAMES = ("综合", "基层", "维权", "职工生活", "劳动者", "产业工人", "文化", "视点")
 WEEKDAYS = "一二三四五六日"
 #: (encoding name for ``str.encode``, weight). GB18030 issues mostly come with CRLF, as the sample.

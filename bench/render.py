@@ -88,8 +88,9 @@ def plain_docx_seconds(session, kind: str, start: date) -> float:
     """Baseline: python-docx, one heading + one paragraph per article of the period, saved."""
     import docx
 
-    from worker.briefing.build import gather, summary_of, title_of
     from worker.briefing.periods import period_containing
+    from worker.briefing.select import gather
+    from worker.briefing.text import summary_of, title_of
 
     s, e = period_containing(kind, start)
     data = gather(session, s, e)
@@ -107,9 +108,11 @@ def plain_docx_seconds(session, kind: str, start: date) -> float:
 def measure(var_dir: Path, url: str, *, pdf: bool = True) -> RenderResult:
     from sqlmodel import Session
 
-    from worker.briefing.build import build_content, gather, make_briefing
+    from worker.briefing.build import make_briefing
+    from worker.briefing.content import build_content
     from worker.briefing.periods import period_containing
     from worker.briefing.render import render
+    from worker.briefing.select import gather
     from worker.core.db import make_engine
     from worker.core.settings import Settings
 

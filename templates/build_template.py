@@ -15,13 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from worker.briefing.ooxml import apply_hygiene
 from worker.briefing.render import DEFAULT_TEMPLATE, build_template_document
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else DEFAULT_TEMPLATE
     out.parent.mkdir(parents=True, exist_ok=True)
-    build_template_document().save(str(out))
+    apply_hygiene(build_template_document()).save(str(out))
     print(f"wrote {out}")
     return 0
 

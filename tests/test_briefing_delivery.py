@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlmodel import Session, SQLModel, select
 
+from bench.synthetic import synthetic_content
 from worker.briefing.delivery import (
     DOCX_MIME,
     convert_to_pdf,
@@ -25,7 +26,7 @@ from worker.briefing.delivery import (
     soffice_binary,
     write_atomic,
 )
-from worker.briefing.render import render, synthetic_content
+from worker.briefing.render import render
 from worker.core.db import make_engine
 from worker.core.models import Briefing, Delivery
 from worker.core.settings import Settings

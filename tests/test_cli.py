@@ -60,8 +60,14 @@ def test_report_twice_makes_nothing_new_unless_forced(settings):
     assert first.exit_code == 0 and "made:" in first.stdout
     again = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
     assert "exists already" in again.stdout
-    forced = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force"])
+    forced = runner.invoke(app, ["report", "daily", "--date", "2024-12-24", "--force",
+                                 "--editor-note", "请各地关注职工欠薪问题。"])
     assert forced.exit_code == 0
+    from docx import Document
+
+    v1, v2 = (Document(line.split(": ", 1)[1].strip()) for line in (first.stdout, forced.stdout))
+    assert "编者按：请各地关注职工欠薪问题。" in [p.text for p in v2.paragraphs]  # this briefing only
+    assert not any(p.text.startswith("编者按") for p in v1.paragraphs)
     with session_scope() as s:
         rows = s.exec(select(Briefing).order_by(Briefing.version)).all()
     assert [(b.version, b.number) for b in rows] == [(1, 1), (2, 1)]
@@ -230,6 +236,20 @@ def test_status_shows_hostile_file_names_literally(settings):
     assert "[red]x.txt" in out.stdout and "bad [/b] tag" in out.stdout and "[b]old.txt" in out.stdout
     assert "evil\\u202etxt.exe" in out.stdout and "\u202e" not in out.stdout
     assert "new\\nline.txt" in out.stdout
+
+
+def test_status_shows_a_skipped_empty_period(settings):
+    # empty_period: skip (the default) numbers and sends nothing, but the skip is recorded and shown
+    from worker.core.db import session_scope
+    from worker.core.models import Briefing
+
+    out = runner.invoke(app, ["report", "daily", "--date", "2024-12-26"])
+    assert out.exit_code == 0 and "skipped" in out.stdout
+    with session_scope() as s:
+        [row] = s.exec(select(Briefing)).all()
+        assert (row.status, row.number, row.file_path) == ("skipped", None, None)
+    out = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert "2024-12-26: no issue received" in out.stdout
 
 
 def test_ingest_copies_and_asks_for_a_scan_even_with_the_broker_down(settings):

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 import pytest
-from score_parse import ENRICH_FIELDS, PARSE_FIELDS, ratio, score
 
 from worker.ops.cli import parse_to_contract
+from worker.ops.score import ENRICH_FIELDS, PARSE_FIELDS, ratio, score
 
 DATA = Path(__file__).resolve().parent / "data"
 MIN_PARSE = 0.95

@@ -13,13 +13,31 @@ DEFAULT_CONFIG: dict[str, Any] = {
                  "internal_mark_text": "内部资料 注意保存"},
     "closing": {"bao": [], "song": [], "fa": [], "copies": None},
     "email": {"daily": [], "weekly": [], "monthly": []},
-    "empty_period": "short",
+    "empty_period": "skip",
     "pdf": True,
     "charts": True,
     "chart_font": None,
-    "key_figures": 10,
-    "figures_per_article": 4,
+    "key_figures": 8,
+    "figures_per_article": 2,
+    "paper_name": "浙江工人日报",
+    "contact": {"name": "", "phone": ""},
+    "highlights": {"min": 3, "max": 5, "own_organisation": ["省总工会", "浙江省总工会"], "leaders": [],
+                   "leader_titles": ["党组书记", "主席", "副主席"], "priority_topics": [],
+                   "weights": {"own": 3, "leader": 3, "money": 2, "people": 1, "priority": 2,
+                               "same_event": 1},
+                   "money_yuan": 1_000_000, "people": 1000},
+    "sections": {"order": ["union_building", "new_employment", "rights_protection", "care_and_relief",
+                           "worker_services", "model_workers", "skills_competition", "work_safety",
+                           "culture", "other", "politics"],
+                 "exclude": [], "cap": {"daily": 6, "weekly": 4, "monthly": 4},
+                 "wire_sources": ["新华社", "人民日报", "中新社"], "wire_section": "politics",
+                 "wire_cap": 2, "exclude_sources": []},
+    "aggregation": {"num_perm": 128, "duplicate": 0.5, "same_event": 0.16},
+    "appendix": True,
 }
+
+#: The 关键数据 table never has more rows than this (issue 16).
+MAX_KEY_FIGURES = 8
 
 
 def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
@@ -41,6 +59,7 @@ def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
         if isinstance(default, dict):
             val = {**default, **(val or {})}
         cfg[key] = val
+    cfg["key_figures"] = min(int(cfg["key_figures"] or 0), MAX_KEY_FIGURES)
     if cfg["empty_period"] not in ("short", "skip"):
         raise ValueError(f"briefing.yaml: empty_period must be short or skip, not {cfg['empty_period']!r}")
     return cfg

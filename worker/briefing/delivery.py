@@ -98,6 +98,12 @@ def soffice_binary() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+#: Writer's PDF export keeping the blank page a reader inserts before an even-page section (the
+#: 版记 page, GB/T 9704-2012 §7.5): by default LibreOffice leaves such pages out, and a duplex
+#: print would put the 版记 on an odd page.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+
+
 class PdfConversionError(RuntimeError):
     """LibreOffice ran but produced no PDF (message has its exit code and output)."""
 
@@ -120,7 +126,7 @@ def convert_to_pdf(docx_path: Path, *, timeout: float = PDF_TIMEOUT_S) -> Path |
         outdir = Path(tmp) / "out"
         outdir.mkdir()
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), str(docx_path)]
+               "--nolockcheck", "--convert-to", PDF_FILTER, "--outdir", str(outdir), str(docx_path)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "HOME": tmp, "FONTCONFIG_FILE": str(_pdf_fontconfig())})
         produced = outdir / (docx_path.stem + ".pdf")

@@ -31,15 +31,13 @@ import contextlib
 import io
 import logging
 import re
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -47,8 +45,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt, RGBColor, Twips
 from docx.text.paragraph import Paragraph
+from PIL import Image
 
 from worker.briefing import charts
+from worker.briefing.ooxml import apply_hygiene
 from worker.core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,8 @@ S_CAPTION = "Briefing Caption"
 S_CHART = "Briefing Chart"
 S_TABLE = "Briefing Table"
 S_CLOSING = "Briefing Closing"
+S_NOTE = "Briefing Editor Note"
+S_HIGHLIGHT = "Briefing Highlight"
 S_PAGENUM = "Briefing Page Number"
 
 CN_DIGITS = "零一二三四五六七八九"
@@ -99,7 +101,10 @@ CN_DIGITS = "零一二三四五六七八九"
 
 @dataclass
 class ArticleEntry:
-    """One article as shown in a briefing. ``figures`` are display strings ("41.6亿元")."""
+    """One entry as shown in a briefing. ``figures`` are display strings ("41.6亿元");
+    ``source_line`` is 《报名》日期第N版 记者 姓名 (names joined by U+2060); ``same_event`` the source
+    lines of the other reports of its event (同题报道); ``ref`` its running number (第N条, 1-based),
+    0 when it is only in the appendix; ``late`` marks 补报; ``score`` its importance."""
 
     title: str
     summary: str = ""
@@ -112,15 +117,30 @@ class ArticleEntry:
     figures: list[str] = field(default_factory=list)
     category: str = "other"
     city: str | None = None
+    source_line: str = ""
+    same_event: list[str] = field(default_factory=list)
+    late: bool = False
+    score: float = 0.0
+    ref: int = 0
 
 
 @dataclass
 class TopicSection:
-    """Articles of one taxonomy topic, in reading order; rendered as a level-1 section."""
+    """Entries of one section (a taxonomy topic), most important first; ``more`` counts the
+    entries left out for the section's cap (另有N篇, listed in the appendix)."""
 
     key: str
     label: str
     articles: list[ArticleEntry] = field(default_factory=list)
+    more: int = 0
+
+
+@dataclass
+class Highlight:
+    """A line of 本期要情: ``text`` and the running number of the entry it points to."""
+
+    text: str
+    ref: int
 
 
 @dataclass
@@ -150,8 +170,9 @@ class ClosingBlock:
 @dataclass
 class BriefingContent:
     """Everything a briefing shows. Dates are inclusive; ``made_on`` is the date printed in the
-    masthead. ``empty_note`` set → a short briefing (no sections). ``*_counts`` feed the charts
-    as ``(label, count)`` pairs; ``day_counts`` only for weekly/monthly."""
+    masthead and the 印发 line (the period's due date). ``empty_note`` set → a short briefing (no
+    sections). ``*_counts`` feed the charts as ``(label, count)`` pairs (weekly/monthly only);
+    ``appendix`` is the 本期文章目录 (weekly/monthly, when configured)."""
 
     kind: str
     kind_label: str
@@ -163,16 +184,19 @@ class BriefingContent:
     period_end: date
     made_on: date
     version: int = 1
+    total_number: int | None = None
     internal_mark: str | None = None
     issue_count: int = 0
     article_count: int = 0
-    overview: str = ""
+    highlights: list[Highlight] = field(default_factory=list)
+    editor_note: str | None = None
     sections: list[TopicSection] = field(default_factory=list)
     key_figures: list[KeyFigure] = field(default_factory=list)
     topic_counts: list[tuple[str, int]] = field(default_factory=list)
     city_counts: list[tuple[str, int]] = field(default_factory=list)
-    day_counts: list[tuple[str, int]] = field(default_factory=list)
+    appendix: list[ArticleEntry] = field(default_factory=list)
     closing: ClosingBlock | None = None
+    contact: tuple[str, str] | None = None
     empty_note: str | None = None
     charts: bool = True
     chart_font: str | None = None
@@ -183,9 +207,16 @@ class BriefingContent:
 
 
 def cn_number(n: int) -> str:
-    """Chinese numeral for 1..99 (一, 十, 十一, 二十三); larger numbers fall back to digits."""
-    if n <= 0 or n >= 100:
+    """Chinese numeral for 1..999 (一, 十, 十一, 二十三, 一百零五); other numbers fall back to digits.
+    One notation throughout: a briefing never goes from （九十九） to （100）."""
+    if n <= 0 or n >= 1000:
         return str(n)
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        if not rest:
+            return CN_DIGITS[hundreds] + "百"
+        return CN_DIGITS[hundreds] + "百" + ("零" + CN_DIGITS[rest] if rest < 10 else
+                                           "一" + cn_number(rest) if rest < 20 else cn_number(rest))
     tens, ones = divmod(n, 10)
     if tens == 0:
         return CN_DIGITS[ones]
@@ -418,6 +449,8 @@ def build_template_document() -> DocxDocument:
                align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     for name, kw in (
         (S_MARK, dict(east_asia=FONT_HEI, exact_pt=None, after=6)),
+        (S_NOTE, dict(east_asia=FONT_KAI, first_line_chars=2)),
+        (S_HIGHLIGHT, dict(east_asia=FONT_FANGSONG, first_line_chars=2)),
         (S_MASTHEAD, dict(east_asia=FONT_XBS, size=MASTHEAD_PT, color=RED, exact_pt=None,
                           align=WD_ALIGN_PARAGRAPH.CENTER, before=12, after=6)),
         (S_NUMBER, dict(east_asia=FONT_FANGSONG, exact_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER,
@@ -445,7 +478,15 @@ def build_template_document() -> DocxDocument:
     closing.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * SMALL_PT),
                                                     WD_TAB_ALIGNMENT.RIGHT)
 
-    # Page: A4, GB/T 9704 margins, footers 7 mm below the text block, odd/even page numbers.
+    _page_frame(doc)
+    doc.core_properties.title = "工会信息简报"
+    doc.core_properties.author = "union-briefing"
+    _strip_theme_fonts(styles_el)
+    return doc
+
+
+def _page_frame(doc: DocxDocument) -> None:
+    """Page: A4, GB/T 9704 margins, footers 7 mm below the text block, odd/even page numbers."""
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     sec.page_width, sec.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
@@ -467,15 +508,12 @@ def build_template_document() -> DocxDocument:
     p = even.paragraphs[0]
     p.style = doc.styles[S_PAGENUM]
     _page_number_paragraph(p, WD_ALIGN_PARAGRAPH.LEFT, "left")
-    doc.core_properties.title = "工会信息简报"
-    doc.core_properties.author = "union-briefing"
-    _strip_theme_fonts(styles_el)
-    return doc
 
 
 def load_template(path: Path | None = None) -> DocxDocument:
     """Open the briefing template (``templates/briefing.docx`` by default) with its body
-    emptied; build the default one in memory when the file does not exist."""
+    emptied; build the default one in memory when the file does not exist. Either way the
+    .docx hygiene of :func:`worker.briefing.ooxml.apply_hygiene` is applied."""
     path = Path(path) if path else DEFAULT_TEMPLATE
     if path.is_file():
         doc = Document(str(path))
@@ -484,8 +522,8 @@ def load_template(path: Path | None = None) -> DocxDocument:
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
         _strip_theme_fonts(doc.styles.element)
-        return doc
-    return build_template_document()
+        return apply_hygiene(doc)
+    return apply_hygiene(build_template_document())
 
 
 # ============================================================================================
@@ -557,25 +595,9 @@ class _Writer:
         return r
 
 
-def _article_meta(a: ArticleEntry) -> str:
-    bits: list[str] = []
-    where = []
-    if a.issue_date:
-        where.append(cn_date(a.issue_date))
-    if a.newspaper:
-        where.append(f"《{a.newspaper}》")
-    if a.page:
-        where.append(f"第{a.page}版" + (f"（{a.page_name}）" if a.page_name else ""))
-    if where:
-        bits.append(" ".join(where))
-    if a.source:
-        bits.append(f"来源：{a.source}")
-    if a.authors:
-        bits.append(f"作者：{'、'.join(a.authors)}")
-    return "  ".join(bits)
-
-
 def _masthead(w: _Writer, c: BriefingContent) -> None:
+    """版头 (GB/T 9704-2012 §7.2): mark, red title, 第N期 (总第N期), issuing unit left and the
+    date right above the red rule."""
     if c.internal_mark:
         w.para(S_MARK, c.internal_mark)
     p = w.para(S_MASTHEAD, c.title)
@@ -584,18 +606,86 @@ def _masthead(w: _Writer, c: BriefingContent) -> None:
     for r in p.runs:  # explicit on the runs too, so every reader sees the red
         r.font.color.rgb = rgb
     number = f"{c.year}年第{c.number}期（{c.kind_label}）"
+    if c.total_number:
+        number += f"  总第{c.total_number}期"
     if c.version > 1:  # not "第2版": 版 is a newspaper page in the same document (第1版 要闻)
         number += " 修订稿" if c.version == 2 else f" 第{c.version - 1}次修订稿"
     w.para(S_NUMBER, number)
     w.para(S_UNIT, f"{c.issuing_unit}\t{cn_date(c.made_on)}")
 
 
-def _contents(w: _Writer, c: BriefingContent) -> None:
-    w.para(S_TOC_TITLE, "本期要目")
-    for i, sec in enumerate(c.sections, 1):
-        w.para(S_TOC1, f"{cn_number(i)}、{sec.label}（{len(sec.articles)}篇）")
-        for a in sec.articles:
-            w.para(S_TOC2, a.title)
+def _front(w: _Writer, c: BriefingContent) -> None:
+    """Page 1 after the masthead: the optional 编者按, then 本期要情, one line per highlight ending
+    with the number of its entry (（见第N条）)."""
+    if c.editor_note:
+        w.para(S_NOTE, ("编者按：", S_H1), c.editor_note)
+    if c.highlights:
+        w.para(S_TOC_TITLE, "本期要情")
+        for h in c.highlights:
+            w.para(S_HIGHLIGHT, f"{h.text}（见第{cn_number(h.ref)}条）")
+
+
+def _entry(w: _Writer, a: ArticleEntry) -> None:
+    """One entry: （N）headline, its source line (kept with the heading and the first lines),
+    同题报道N篇 with the other reports' sources, the summary and the figures."""
+    w.para(S_H2, f"（{cn_number(a.ref)}）{a.title}" + ("（补报）" if a.late else ""))
+    # left-aligned: a justified line that ends in a manual break is spread across the line
+    if a.source_line:
+        p = w.para(S_META, wrap_source_line(a.source_line), align=WD_ALIGN_PARAGRAPH.LEFT)
+        p.paragraph_format.keep_with_next = True
+    if a.same_event:
+        label = f"同题报道{len(a.same_event) + 1}篇"
+        more = "等" if len(a.same_event) > SAME_EVENT_SHOWN else ""
+        text = wrap_source_line(label + "，另见" + "；".join(a.same_event[:SAME_EVENT_SHOWN]) + more + "。")
+        w.para(S_META, (label, S_TOC1), text[len(label):], align=WD_ALIGN_PARAGRAPH.LEFT)
+    if a.summary:
+        w.para(S_NORMAL, a.summary)
+    if a.figures:
+        w.para(S_META, ("关键数据：", S_TOC1), "；".join(a.figures))
+
+
+#: Other reports of an event whose sources an entry lists (then 等).
+SAME_EVENT_SHOWN = 3
+#: Characters of 四号 (14 pt) on a line of the text block (156 mm), and on a first line indented
+#: two characters.
+META_CHARS_PER_LINE = int(Mm(TEXT_WIDTH_MM).pt // SMALL_PT)  # 31
+META_FIRST_LINE_CHARS = META_CHARS_PER_LINE - 2
+#: Characters of slack per line for what the width estimate cannot know (digit widths, spacing
+#: between CJK and Latin text, punctuation compression), so the reader never wraps first.
+META_SLACK_CHARS = 2.5
+
+
+def _width(text: str) -> float:
+    """Printed width in characters: CJK and full-width 1, Latin and digits ½, word joiners 0."""
+    return sum(0 if ch == "\u2060" else 0.5 if ch < "\u2e80" else 1 for ch in text)
+
+
+def wrap_source_line(line: str) -> str:
+    """``line`` (space-separated: where, then roles and names; or the 同题报道 line) with a line break (``\n``, a
+    ``w:br``) before the first word that would run past the line end, so no name is ever split
+    across lines — also where a reader ignores the word joiners inside names (LibreOffice's CJK
+    line breaking does)."""
+    out, room = "", META_FIRST_LINE_CHARS - META_SLACK_CHARS
+    for word in line.split(" "):
+        piece = (" " if out and not out.endswith("\n") else "") + word
+        if out and _width(piece) > room:
+            out += "\n" + word
+            room = META_CHARS_PER_LINE - META_SLACK_CHARS - _width(word)
+        else:
+            out += piece
+            room -= _width(piece)
+    return out
+
+
+def _appendix(w: _Writer, c: BriefingContent) -> None:
+    """附：本期文章目录 on its own page: every article of the period (duplicates merged), by
+    section, with its date and page."""
+    p = w.para(S_TOC_TITLE, "附：本期文章目录")
+    p.paragraph_format.page_break_before = True
+    for a in c.appendix:
+        where = f"{a.issue_date.month}月{a.issue_date.day}日" if a.issue_date else ""
+        where += f"第{a.page}版" if a.page else ""
+        w.para(S_TOC2, f"{a.title}（{where}）" if where else a.title)
 
 
 def _repeat_as_header(row) -> None:
@@ -640,14 +730,17 @@ def _key_figure_table(w: _Writer, c: BriefingContent, heading_no: int) -> None:
     w.para(S_CAPTION, "注：按金额、人数等分类取本期数值最大者。")
 
 
+#: The two charts together take well under a page (版心 225 mm), so they share the page the text
+#: ends on rather than leave it mostly blank: each at most this high, with its top 8 bars.
+CHART_MAX_HEIGHT_MM = 65
+CHART_BARS = 8
+
+
 def _charts(w: _Writer, c: BriefingContent, heading_no: int) -> None:
-    specs: list[tuple[str, list[tuple[str, int]], bool]] = [
-        ("各主题文章数", c.topic_counts, True),
-        ("各地文章数", c.city_counts, True),
-    ]
-    if c.kind in ("weekly", "monthly"):
-        specs.append(("每日文章数", c.day_counts, False))
-    specs = [(t, data, h) for t, data, h in specs if data]
+    """数据图表 (weekly/monthly): articles per topic and per city over the period, at most one
+    page; a chart whose bars are all 1 says nothing and is left out."""
+    specs = [(t, data[:CHART_BARS]) for t, data in (("各主题文章数", c.topic_counts), ("各地文章数", c.city_counts))
+             if data and max(v for _, v in data) >= 2]
     if not specs:
         return
     w.para(S_H1, f"{cn_number(heading_no)}、数据图表")
@@ -660,12 +753,13 @@ def _charts(w: _Writer, c: BriefingContent, heading_no: int) -> None:
                     ", ".join(str(p) for p in charts.font_candidates(c.chart_font)))
         w.para(S_NORMAL, msg)
         return
-    for i, (title, data, horizontal) in enumerate(specs, 1):
-        data = data[:20] if horizontal else data
-        png = charts.bar_chart([d[0] for d in data], [d[1] for d in data], title, font,
-                               horizontal=horizontal)
+    for i, (title, data) in enumerate(specs, 1):
+        png = charts.bar_chart([d[0] for d in data], [d[1] for d in data], title, font, horizontal=True)
+        with Image.open(io.BytesIO(png)) as im:
+            width_px, height_px = im.size
+        width = min(150.0, CHART_MAX_HEIGHT_MM * width_px / height_px)
         p = w.para(S_CHART)
-        w.run(p, "", S_CHART).add_picture(io.BytesIO(png), width=Mm(150))
+        w.run(p, "", S_CHART).add_picture(io.BytesIO(png), width=Mm(width))
         w.para(S_CAPTION, f"图{i}  {title}")
 
 
@@ -730,11 +824,12 @@ def _closing_tab(p: Paragraph, style, width: Length) -> None:
 
 def _closing(w: _Writer, c: BriefingContent) -> None:
     """版记 at the foot of the last page (GB/T 9704-2012 §7.4): a one-column table floating at the
-    bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), rows 报/送/发 and the issuing
-    unit with 共印N份, ruled by the table's own borders (paragraph borders are lost when LibreOffice
+    bottom margin (``w:tblpPr`` vertAnchor=margin, tblpYSpec=bottom), rows 报/送/发, 联系人/电话
+    (with 共印N份) and the printing line (issuing unit, ``YYYY年M月D日印发``), ruled by the
+    table's own borders (paragraph borders are lost when LibreOffice
     turns a framed paragraph into a frame). Longer than :data:`CLOSING_MAX_FLOAT_LINES` (estimated at
     :data:`CLOSING_CHARS_PER_LINE` characters a line), it follows the content inline at the full text
-    width, since a floating table cannot break across pages. The printing line's 共印N份 sits at its
+    width, since a floating table cannot break across pages. The printing line's 印发 date sits at its
     own right tab stop at the cell's text edge (cell width less the right indent): the style's stop
     (text width − 2 characters) lies beyond the 151 mm table's edge and would wrap it; an issuing
     unit too long to share the line puts it on the next line, whole."""
@@ -743,10 +838,15 @@ def _closing(w: _Writer, c: BriefingContent) -> None:
         return
     rows = [f"{label}：{'，'.join(names)}。" for label, names in (("报", cl.bao), ("送", cl.song),
                                                                ("发", cl.fa)) if names]
-    unit, copies = cl.issuing_unit or "", f"（共印{cl.copies}份）" if cl.copies else ""
+    if c.contact or cl.copies:
+        name, phone = c.contact or ("", "")
+        rows.append("  ".join(b for b in (f"联系人：{name}" if name else "", f"电话：{phone}" if phone else "",
+                                          f"（共印{cl.copies}份）" if cl.copies else "") if b))
+    # The printing line (§7.4.3): the issuing unit left, 印发 date right.
+    unit, copies = cl.issuing_unit or "", f"{cn_date(c.made_on)}印发"
 
     def printing_line(width_mm: float) -> str:
-        # Too long for one line: 共印N份 goes right-aligned on a line of its own, not broken.
+        # Too long for one line: the 印发 date goes right-aligned on a line of its own, not broken.
         apart = bool(copies) and _em(unit) + _em(copies) > _closing_line_chars(width_mm)
         return unit + ("\n" if apart else "") + ("\t" + copies if copies else "")
 
@@ -805,32 +905,42 @@ def render_document(content: BriefingContent, template: Path | None = None) -> D
     _masthead(w, c)
     if c.empty_note is not None:
         w.para(S_NORMAL, c.empty_note)
-        _closing(w, c)
-        return doc
-    if c.sections:
-        _contents(w, c)
-    if c.overview:
-        w.para(S_NORMAL, ("概述：", S_H1), c.overview)
-    n = 0
-    for sec in c.sections:
-        n += 1
-        w.para(S_H1, f"{cn_number(n)}、{sec.label}")
-        for j, a in enumerate(sec.articles, 1):
-            w.para(S_H2, f"（{cn_number(j)}）{a.title}")
-            meta = _article_meta(a)
-            if meta:
-                w.para(S_META, meta)
-            if a.summary:
-                w.para(S_NORMAL, a.summary)
-            if a.figures:
-                w.para(S_META, ("关键数据：", S_TOC1), "；".join(a.figures))
-    if c.key_figures:
-        n += 1
-        _key_figure_table(w, c, n)
-    if c.charts and c.article_count:
-        _charts(w, c, n + 1)
+    else:
+        _front(w, c)
+        for n, sec in enumerate(c.sections, 1):
+            w.para(S_H1, f"{cn_number(n)}、{sec.label}")
+            for a in sec.articles:
+                _entry(w, a)
+            if sec.more:
+                w.para(S_META, f"另有{sec.more}篇" + ("，见附录。" if c.appendix else "。"))
+        n = len(c.sections)
+        if c.key_figures:
+            n += 1
+            _key_figure_table(w, c, n)
+        if c.charts and c.article_count:
+            _charts(w, c, n + 1)
+        if c.appendix:
+            _appendix(w, c)
+    _closing_section(w)
     _closing(w, c)
     return doc
+
+
+def _closing_section(w: _Writer) -> None:
+    """Start the 版记's own section on an even page (GB/T 9704-2012 §7.4–7.5: the 版记 is on the
+    last page, an even page; a blank page put before it and the 版记 page carry no page number):
+    section type ``evenPage`` (the reader inserts the blank page when the text ends on an even
+    page) with footers of its own that hold no PAGE field."""
+    w.doc.add_section(WD_SECTION.EVEN_PAGE)  # the text's section ends at the last paragraph
+    # The section opens with a paragraph: LibreOffice moves a floating table that opens a section
+    # into the section before, and the page break is lost.
+    w.para(S_NORMAL, "")
+    sec = w.doc.sections[-1]
+    sec.start_type = WD_SECTION.EVEN_PAGE
+    for footer in (sec.footer, sec.even_page_footer, sec.first_page_footer):
+        footer.is_linked_to_previous = False  # a new, empty footer: no page number
+    for header in (sec.header, sec.even_page_header):
+        header.is_linked_to_previous = False
 
 
 def render(content: BriefingContent, template: Path | None = None) -> bytes:
@@ -843,70 +953,3 @@ def render(content: BriefingContent, template: Path | None = None) -> bytes:
     buf = io.BytesIO()
     render_document(content, template).save(buf)
     return buf.getvalue()
-
-
-# ============================================================================================
-# Benchmark
-
-
-_TOPICS = [("politics", "时政要闻"), ("union_building", "工会建设"), ("model_workers", "劳模工匠"),
-           ("skills_competition", "技能竞赛与职工创新"), ("rights_protection", "维权与劳动关系"),
-           ("new_employment", "新就业形态"), ("worker_services", "服务职工"),
-           ("care_and_relief", "帮扶关爱"), ("work_safety", "安全生产与职业健康"),
-           ("culture", "职工文化"), ("other", "其他")]
-_CITIES = ["杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水"]
-
-
-def synthetic_content(n_articles: int, kind: str = "monthly", *, start: date = date(2024, 12, 1)
-                      ) -> BriefingContent:
-    """A realistic-looking content object with ``n_articles`` articles (for benchmarks/tests)."""
-    days = {"daily": 1, "weekly": 7}.get(kind, 31)
-    end = start + timedelta(days=days - 1)
-    sections: dict[str, TopicSection] = {}
-    for i in range(n_articles):
-        key, label = _TOPICS[i % len(_TOPICS)]
-        d = start + timedelta(days=i % days)
-        a = ArticleEntry(
-            title=f"{_CITIES[i % 11]}市总工会开展“暖冬”服务行动 首批{i + 100}份暖心包送到职工手中",
-            summary=("12月22日，省总工会启动新就业形态劳动者“暖冬”服务行动，首批5000份暖心包当天"
-                     "送到骑手手中。本次行动预计惠及新就业形态劳动者20万人次。"),
-            issue_date=d, page=1 + i % 4, page_name="要闻", newspaper="浙江工人日报", source="本报",
-            authors=["钱塘", "刘思源"], figures=[f"{i + 100}份", "20万人次", "41.6亿元"],
-            category=key, city=_CITIES[i % 11])
-        sections.setdefault(key, TopicSection(key, label)).articles.append(a)
-    secs = [sections[k] for k, _ in _TOPICS if k in sections]
-    return BriefingContent(
-        kind=kind, kind_label={"daily": "日报", "weekly": "周报"}.get(kind, "月报"),
-        title="工会信息简报", issuing_unit="浙江省总工会办公室", year=start.year, number=12,
-        period_start=start, period_end=end, made_on=end + timedelta(days=1),
-        internal_mark="内部资料 注意保存", issue_count=days, article_count=n_articles,
-        overview=f"本期共收到报纸{days}期，选编文章{n_articles}篇。",
-        sections=secs,
-        key_figures=[KeyFigure("41.6亿元", "金额", "审计资金总额41.6亿元",
-                               "全省工会经费审查工作会议在杭州召开", start, 1)] * 10,
-        topic_counts=[(s.label, len(s.articles)) for s in secs],
-        city_counts=[(c, max(1, n_articles // 11)) for c in _CITIES],
-        day_counts=[(f"{(start + timedelta(days=i)).day}日", 1 + i % 5) for i in range(days)],
-        closing=ClosingBlock(["全国总工会办公厅"], ["省委办公厅"], ["各设区市总工会"], 60,
-                             "浙江省总工会办公室"),
-    )
-
-
-def benchmark(sizes: Iterable[int] = (10, 70, 300), repeat: int = 1) -> dict[int, float]:
-    """Render synthetic briefings of ``sizes`` articles (daily ≤ 10, weekly ≤ 70, else monthly)
-    and return the best wall time in seconds per size, e.g. ``{10: 0.4, 70: 0.6, 300: 1.4}``."""
-    out: dict[int, float] = {}
-    for n in sizes:
-        kind = "daily" if n <= 10 else "weekly" if n <= 70 else "monthly"
-        content = synthetic_content(n, kind)
-        best = float("inf")
-        for _ in range(max(1, repeat)):
-            t0 = time.perf_counter()
-            render(content)
-            best = min(best, time.perf_counter() - t0)
-        out[n] = round(best, 3)
-    return out
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(benchmark(repeat=3))

@@ -262,11 +262,13 @@ def report(
     on: str = typer.Option(None, "--date", help="a day in the period (YYYY-MM-DD); default: today"),
     force: bool = typer.Option(False, "--force", help="make a new version even if one exists"),
     send: bool = typer.Option(False, "--send", help="e-mail it (or the existing one) to the kind's recipients"),
+    editor_note: str = typer.Option(None, "--editor-note", help="编者按 for this briefing only (none by default)"),
 ) -> None:
     """Make the briefing of KIND for the period containing --date, now, in this process. Only
     processed issues count: while issues of the period wait for a worker, nothing is made (exit
     code 1). With --send, e-mail the briefing — the one just made, or the newest existing version
-    — to the kind's recipients (exit code 1 when nothing was sent; the .docx stays in outbox/)."""
+    — to the kind's recipients (exit code 1 when nothing was sent; the .docx stays in outbox/).
+    --editor-note puts a 编者按 on page 1 of this briefing only."""
     from sqlmodel import select
 
     from worker.briefing.build import make_briefing
@@ -286,7 +288,7 @@ def report(
                       "yet; start a worker (`briefing run`) or wait, then run this again (`briefing status` "
                       "lists them)", highlight=False)
             raise typer.Exit(1)
-        made = make_briefing(session, kind, start, force=force)
+        made = make_briefing(session, kind, start, force=force, editor_note=editor_note)
         existed = f"a {kind} briefing for {start}…{end} exists already (use --force for a new version)"
         if made is None:
             if not send:

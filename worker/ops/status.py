@@ -80,6 +80,13 @@ def shown(value: str | None, style: str = "") -> Text:
     return Text(out, style=style)
 
 
+def skip_reason(b: Briefing) -> str:
+    """Why a briefing was skipped (``empty_period: skip``): "2024-12-26: no issue received", or
+    the whole period for a weekly/monthly one."""
+    period = str(b.period_start) if b.period_start == b.period_end else f"{b.period_start}…{b.period_end}"
+    return f"{period}: no issue received"
+
+
 def show_status(console: Console, limit: int = 10) -> int:
     """Print receipts, the issues that are not processed (pending, processing, failed — by id and
     name, failures with reasons), refused files still in failed/, briefings, task history, queues
@@ -141,8 +148,12 @@ def show_status(console: Console, limit: int = 10) -> int:
     for b in briefings:
         number = f"{b.year}年第{b.number}期" if b.number else "—"
         t.add_row(str(b.id), b.kind, f"{b.period_start}…{b.period_end}", number,
-                  str(b.version), str(b.article_count), b.status, shown(b.file_path))
+                  str(b.version), str(b.article_count), b.status,
+                  shown(b.file_path) if b.status != "skipped" else skip_reason(b))
     console.print(t)
+    for b in briefings:
+        if b.status == "skipped":
+            console.print(f"Skipped {b.kind} briefing — {skip_reason(b)}")
     t = Table(title="Task history (newest first)")
     for col in ("time", "task", "state", "seconds", "detail"):
         t.add_column(col)
