@@ -1,0 +1,151 @@
+"""Intake faults done for real (issue 11): an immutable file (``chattr +i``), a full disk (a small
+tmpfs), a file written in two sessions, a storm of scan requests. The tests run as root (CI does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import time
+
+import pytest
+from rich.console import Console
+from sqlmodel import select
+
+from worker.core.db import session_scope
+from worker.core.models import Issue, Receipt
+from worker.intake import inbox, problems
+
+LATER = time.time() + 3600
+
+
+def _need_root():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (chattr, mount)")
+
+
+def _receipts():
+    with session_scope() as s:
+        return s.exec(select(Receipt).order_by(Receipt.id)).all()
+
+
+def _text(i: int) -> bytes:
+    return (f"本报讯 第{i}号 全省工会召开第{i}次工作会议，研究部署职工服务工作。会议强调，"
+            f"要把第{i}项任务落到实处，切实维护职工合法权益。\n").encode()
+
+
+def _status_text() -> str:
+    from worker.ops.status import show_intake
+
+    console = Console(record=True, width=250)
+    show_intake(console)
+    return console.export_text()
+
+
+@pytest.fixture
+def immutable(settings):
+    """Files made immutable by the test; made mutable again afterwards (or tmp cleanup fails)."""
+    made: list = []
+    yield made
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+def test_an_immutable_file_never_stops_the_others(settings, redis_url, immutable, caplog):
+    _need_root()
+    for i, name in enumerate(["a.txt", "b-stuck.txt", "c.txt"]):
+        (settings.inbox_dir / name).write_bytes(_text(i))
+    stuck = settings.inbox_dir / "b-stuck.txt"
+    subprocess.run(["chattr", "+i", str(stuck)], check=True)
+    immutable.append(stuck)
+
+    with caplog.at_level(logging.WARNING, logger="worker.intake.inbox"):
+        result = inbox.scan(session_scope, settings, LATER)
+    assert len(result.new_issue_ids) == 2 and result.problems == ["b-stuck.txt"]
+    by_name = {r.file_name: r for r in _receipts()}
+    assert by_name["a.txt"].outcome == by_name["c.txt"].outcome == "accepted"
+    refused = by_name["b-stuck.txt"]
+    assert refused.outcome == "refused" and "Operation not permitted (EPERM)" in refused.reason
+    assert "cannot take b-stuck.txt" in caplog.text and "EPERM" in caplog.text
+    assert list(settings.processing_dir.iterdir()) == []  # no empty claim folder left behind
+    assert stuck.exists()
+    status = _status_text()
+    assert "b-stuck.txt" in status and "Operation not permitted" in status
+
+    # Later scans try again without piling up claim folders, receipts or warnings.
+    caplog.clear()
+    for _ in range(3):
+        with caplog.at_level(logging.WARNING, logger="worker.intake.inbox"):
+            assert inbox.scan(session_scope, settings, LATER).problems == ["b-stuck.txt"]
+    assert list(settings.processing_dir.iterdir()) == [] and len(_receipts()) == 3
+    assert "cannot take" not in caplog.text
+    assert problems.current(settings)[0]["scans"] == 4
+
+    subprocess.run(["chattr", "-i", str(stuck)], check=True)  # the operator fixes it
+    result = inbox.scan(session_scope, settings, LATER)
+    assert len(result.new_issue_ids) == 1 and result.problems == []
+    assert _receipts()[-1].file_name == "b-stuck.txt" and _receipts()[-1].outcome == "accepted"
+    assert problems.current(settings) == [] and "b-stuck.txt" not in _status_text()
+
+
+@pytest.fixture
+def small_disk(tmp_path, monkeypatch, redis_url):
+    """BRIEFING_VAR_DIR (database included) on a 3 MiB tmpfs, migrated."""
+    _need_root()
+    from worker.core.db import get_engine, migrate
+    from worker.core.settings import get_settings
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)], check=True)
+    monkeypatch.setenv("BRIEFING_VAR_DIR", str(mnt / "var"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    get_settings().ensure_dirs()
+    migrate()
+    yield get_settings()
+    get_engine().dispose()
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder) -> object:
+    """Fill the file system of ``folder`` to the last byte; returns the filler file."""
+    filler = folder / "filler.bin"
+    with open(filler, "wb", buffering=0) as fh:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    fh.write(b"\0" * chunk)
+    return filler
+
+
+def test_full_disk_files_stay_visible_and_finish_when_space_returns(small_disk):
+    settings = small_disk
+    for i in range(3):
+        (settings.inbox_dir / f"2024-05-0{i + 1}.txt").write_bytes(_text(i) * 20)
+    filler = _fill(settings.var_dir)
+
+    result = inbox.scan(session_scope, settings, LATER)  # raised "database or disk is full" before
+    assert sorted(result.problems) == ["2024-05-01.txt", "2024-05-02.txt", "2024-05-03.txt"]
+    assert _receipts() == [] and list(settings.processing_dir.iterdir()) == []
+    assert len(list(settings.inbox_dir.iterdir())) == 3  # not hidden in processing/
+    status = _status_text()
+    assert "2024-05-02.txt" in status and "receipt not written" in status and "full" in status
+
+    # A claim whose receipt never got written (the worker died there) is shown too, and why.
+    claimed = inbox.claim(settings, "2024-05-03.txt")
+    status = _status_text()
+    assert "Claimed into processing/" in status and claimed.claim_id in status and "no receipt yet" in status
+
+    filler.unlink()  # space returns
+    inbox.reconcile_processing(session_scope, settings, now=LATER)
+    result = inbox.scan(session_scope, settings, LATER)
+    assert len(result.new_issue_ids) == 3 and result.problems == []
+    assert sorted(r.outcome for r in _receipts()) == ["accepted"] * 3
+    with session_scope() as s:
+        assert len(s.exec(select(Issue)).all()) == 3
+    assert list(settings.processing_dir.iterdir()) == [] and _status_text().strip() == ""
