@@ -149,3 +149,69 @@ def test_full_disk_files_stay_visible_and_finish_when_space_returns(small_disk):
     with session_scope() as s:
         assert len(s.exec(select(Issue)).all()) == 3
     assert list(settings.processing_dir.iterdir()) == [] and _status_text().strip() == ""
+
+
+def _clear_scan_keys(redis_url):
+    import redis
+
+    from worker.intake import coalesce
+
+    client = redis.Redis.from_url(redis_url)
+    client.delete(coalesce.QUEUED, coalesce.RUNNING, coalesce.AGAIN, coalesce.DELAYED, "inbox")
+    return client
+
+
+def test_a_storm_of_scan_requests_queues_one_scan(settings, redis_url):
+    """20 watcher events queued 20 scans (and each scan one more rescan): now one waits."""
+    from worker.intake.watch import request_scan
+
+    client = _clear_scan_keys(redis_url)
+    for _ in range(20):
+        assert request_scan()
+    assert client.llen("inbox") == 1
+    client.delete("inbox")
+
+
+def test_a_scan_that_finds_one_running_leaves_a_note_and_none_is_lost(settings, redis_url):
+    from tasks.inbox import scan_inbox
+    from worker.intake import coalesce
+
+    client = _clear_scan_keys(redis_url)
+    running = coalesce.begin(settings)
+    assert running is not None
+    (settings.inbox_dir / "late.txt").write_bytes(_text(1))
+    assert scan_inbox.run() == {"skipped": "another scan is running; it scans again when done"}
+    assert _receipts() == []  # not taken by a second, concurrent scan
+    assert running.finish() is True  # …but the running one is told to scan again
+    again = coalesce.begin(settings)
+    assert again is not None and again.finish() is False
+    client.delete("inbox")
+
+
+def test_file_written_in_20_appends_is_one_issue_and_the_queue_never_piles_up(celery_worker_thread, settings,
+                                                                               redis_url):
+    from conftest import wait_for
+
+    from worker.intake.watch import request_scan
+
+    client = _clear_scan_keys(redis_url)
+    path = settings.inbox_dir / "2024-06-01.txt"
+    parts = [_text(i) for i in range(20)]
+    peak = 0
+    for part in parts:
+        with open(path, "ab") as fh:
+            fh.write(part)
+        request_scan()  # what the watcher does on each write
+        peak = max(peak, client.llen("inbox"))
+        time.sleep(0.05)
+    assert peak <= 1
+    [receipt] = wait_for(lambda: _receipts(), 30)
+    with session_scope() as s:
+        [issue] = s.exec(select(Issue)).all()
+    assert receipt.outcome == "accepted" and issue.raw == b"".join(parts)
+
+    def processed():
+        with session_scope() as s:
+            return s.get(Issue, issue.id).status == "processed"
+
+    wait_for(processed, 30)

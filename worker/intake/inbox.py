@@ -418,17 +418,21 @@ def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool]
     return receipt, is_new
 
 
-def scan(session_factory, settings: Settings, now: float | None = None, on_new_issue=None) -> ScanResult:
+def scan(session_factory, settings: Settings, now: float | None = None, on_new_issue=None,
+         before_each=None) -> ScanResult:
     """One pass over the inbox: take every ready entry (``now``: epoch seconds, for tests).
 
     ``on_new_issue(issue_id)`` is called right after each new Issue's commit, so processing starts
     while the scan goes on (a backfill of 1,000 files otherwise idles the ingest workers for
-    seconds; bench/ backfill)."""
+    seconds; bench/ backfill). ``before_each()`` is called before each file (the task renews its
+    scan lock there)."""
     settings.ensure_dirs()
     ready, waiting, rescan = find_stable(settings, now)
     result = ScanResult(waiting=waiting, rescan_in=rescan)
     taken_names = []
     for name in ready:
+        if before_each is not None:
+            before_each()
         try:  # one bad file never stops the others
             taken = take(session_factory, settings, name)
         except TakeError as exc:

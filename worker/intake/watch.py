@@ -34,11 +34,13 @@ def heartbeat(key: str) -> None:
 
 
 def request_scan() -> bool:
-    """Send ``scan_inbox`` to the broker; False (logged) when the broker is unreachable."""
+    """Send ``scan_inbox`` to the broker unless a queued scan will do (``coalesce``); False
+    (logged) when the broker is unreachable."""
     from worker.core.app import celery_app
+    from worker.intake.coalesce import request_scan as coalesced
 
     try:
-        celery_app.send_task("briefing.scan_inbox")
+        coalesced(get_settings(), lambda c: celery_app.send_task("briefing.scan_inbox", countdown=c))
         return True
     except Exception as exc:  # noqa: BLE001
         log.warning("could not request a scan (%s); beat's scan will take the files", exc)
