@@ -215,3 +215,40 @@ def test_file_written_in_20_appends_is_one_issue_and_the_queue_never_piles_up(ce
             return s.get(Issue, issue.id).status == "processed"
 
     wait_for(processed, 30)
+
+
+def test_a_writer_that_pauses_inside_a_character_and_appends_later_gives_one_issue(settings):
+    """FTP/SMB resume: the writer closes the file after a cut inside a character, then reopens it
+    to append. The pause used to be taken as the end: two issues, the first "file truncated"."""
+    whole = _text(1) + _text(2)
+    cut = len(_text(1)) + 11  # inside 第, the 3-byte UTF-8 character at offset 10
+    path = settings.inbox_dir / "2024-06-02.txt"
+    with open(path, "wb") as fh:
+        fh.write(whole[:cut])
+    # the pause: well past the stability window, well within the truncated-file window
+    result = inbox.scan(session_scope, settings, time.time() + 5)
+    assert result.receipts == [] and result.waiting == ["2024-06-02.txt"]
+    assert settings.truncated_wait_seconds - 6 < result.rescan_in <= settings.truncated_wait_seconds - 4
+    with open(path, "ab") as fh:  # resumed
+        fh.write(whole[cut:])
+    result = inbox.scan(session_scope, settings, time.time() + 5)
+    [receipt] = _receipts()
+    with session_scope() as s:
+        assert receipt.outcome == "accepted" and s.get(Issue, receipt.issue_id).raw == whole
+
+
+def test_a_file_cut_inside_a_character_is_taken_after_the_longer_wait_with_the_warning(settings):
+    from worker.intake.reading import read_document
+
+    data = _text(3)[:-2]
+    (settings.inbox_dir / "2024-06-03.txt").write_bytes(data)
+    assert inbox.scan(session_scope, settings, time.time() + 5).receipts == []
+    inbox.scan(session_scope, settings, time.time() + settings.truncated_wait_seconds + 1)
+    [receipt] = _receipts()
+    assert receipt.outcome == "accepted"
+    with session_scope() as s:
+        raw = s.get(Issue, receipt.issue_id).raw
+    assert raw == data and any(w.startswith("file truncated") for w in read_document(raw, "x.txt").warnings)
+    # a complete file is not held back by the longer window
+    (settings.inbox_dir / "2024-06-04.txt").write_bytes(_text(4))
+    assert len(inbox.scan(session_scope, settings, time.time() + 5).receipts) == 1

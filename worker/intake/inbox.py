@@ -41,7 +41,7 @@ from sqlmodel import Session, select
 from worker.core.models import Issue, Receipt, utcnow
 from worker.core.settings import Settings, pause_for_test
 from worker.intake import problems
-from worker.intake.reading import date_from_file_name, sniff
+from worker.intake.reading import date_from_file_name, sniff, truncation_warning
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,8 @@ def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str]
     """List inbox entries ready to claim.
 
     A regular file is ready when its mtime and ctime are at least ``settings.stable_seconds`` old
-    and no process has it open for writing (:func:`open_for_writing`). Anything that is not a
+    and no process has it open for writing (:func:`open_for_writing`); a text file whose last
+    character is cut needs ``settings.truncated_wait_seconds`` (:func:`_cut_short`). Anything that is not a
     regular file (directory, FIFO, symlink …) is returned as ready too, to be refused.
     Returns (ready names, names still being written, seconds until the earliest may be ready).
     """
@@ -171,8 +172,32 @@ def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str]
             waiting.append(entry.name)
             rescan = window if rescan is None else min(rescan, window)
             continue
+        if age < settings.truncated_wait_seconds and _cut_short(settings, entry, st):
+            waiting.append(entry.name)
+            wait = settings.truncated_wait_seconds - age
+            rescan = wait if rescan is None else min(rescan, wait)
+            continue
         ready.append(entry.name)
     return ready, waiting, rescan
+
+
+def _cut_short(settings: Settings, entry: os.DirEntry, st: os.stat_result) -> bool:
+    """True when a text file's last character is cut (``reading.truncation_warning``): its writer
+    may have paused to reopen it and append (FTP/SMB resume), so it waits for
+    ``settings.truncated_wait_seconds`` — then it is taken, with the warning."""
+    if st.st_size > settings.max_file_bytes:
+        return False
+    try:
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(settings.max_file_bytes + 1)
+    except OSError:
+        return False  # taking it will say why
+    warning = truncation_warning(data, entry.name)
+    if warning:
+        log.info("%s ends inside a character; waiting up to %.0f s for the rest (%s)",
+                 display_name(entry.name), settings.truncated_wait_seconds, warning)
+    return warning is not None
 
 
 def claim(settings: Settings, name: str) -> ClaimedFile | None:

@@ -881,6 +881,21 @@ def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
     return decode_text(data)
 
 
+def truncation_warning(data: bytes, file_name: str) -> str | None:
+    """The decoder's "file truncated" warning when a plain-text file's last character is cut
+    (its bytes end inside a character), else None — also for other formats and for files refused
+    anyway. The inbox waits longer for such a file: a writer that closes and reopens to append
+    (FTP/SMB resume) pauses exactly there."""
+    if _ext(file_name) not in TEXT_EXTS or _ext(file_name) in (".html", ".htm") or not data \
+            or sniff(file_name, data[:8192]):
+        return None
+    try:
+        decoded = decode_text(data)
+    except RefusedFile:
+        return None
+    return next((w for w in decoded.warnings if w.startswith("file truncated")), None)
+
+
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
