@@ -64,7 +64,10 @@ def reconcile() -> dict:
 
     for issue_id in lost:
         process_issue.delay(issue_id)
+    from tasks.ingest import reclaim_interrupted_work
+
+    reclaimed = [i for i in reclaim_interrupted_work() if i not in lost]
     failed = inbox.sync_failed(session_scope, settings)
     if actions:  # a claim went back to the inbox: take it now rather than at the next scan
         request_scan()
-    return {"claims": actions, "requeued": lost, "failed": failed}
+    return {"claims": actions, "requeued": lost + reclaimed, "failed": failed}
