@@ -252,3 +252,33 @@ def test_a_file_cut_inside_a_character_is_taken_after_the_longer_wait_with_the_w
     # a complete file is not held back by the longer window
     (settings.inbox_dir / "2024-06-04.txt").write_bytes(_text(4))
     assert len(inbox.scan(session_scope, settings, time.time() + 5).receipts) == 1
+
+
+def test_watcher_keeps_watching_past_a_name_that_is_not_utf8(var_dir, redis_url, tmp_path):
+    """watchfiles died on ``Unable to decode path`` (even for an ignored .part name) and again
+    after each restart. The watcher (a real process) must go on asking for scans, and the file is
+    recorded under its name with the undecodable byte escaped."""
+    from conftest import wait_for
+    from procs import Proc, app_env, procs_cleanup, start_watcher, start_worker
+
+    _clear_scan_keys(redis_url)
+    env = app_env(var_dir, redis_url)
+    started: list = []
+    try:
+        worker = start_worker(env, tmp_path / "w.log", "inbox", 1, "inbox")
+        started.append(worker)
+        watcher: Proc = start_watcher(env, tmp_path / "watch.log")
+        started.append(watcher)
+        watcher.wait_for_output("watching", 60)
+        inbox_b = os.fsencode(var_dir / "inbox")
+        with open(inbox_b + b"/caf\xe9-2024-06-05.txt.part", "wb") as fh:  # ignored, and not UTF-8
+            fh.write(_text(5))
+        time.sleep(1)
+        os.rename(inbox_b + b"/caf\xe9-2024-06-05.txt.part", inbox_b + b"/caf\xe9-2024-06-05.txt")
+        (var_dir / "inbox" / "2024-06-06.txt").write_bytes(_text(6))
+        receipts = wait_for(lambda: len(r := _receipts()) == 2 and r, 60)
+        assert sorted(r.file_name for r in receipts) == ["2024-06-06.txt", "caf\\xe9-2024-06-05.txt"]
+        assert all(r.outcome == "accepted" for r in receipts)
+        assert watcher.alive() and "listing the inbox" in watcher.output()
+    finally:
+        procs_cleanup(started)
