@@ -254,6 +254,14 @@ def test_a_file_cut_inside_a_character_is_taken_after_the_longer_wait_with_the_w
     assert len(inbox.scan(session_scope, settings, time.time() + 5).receipts) == 1
 
 
+def _first_scan_done() -> bool:
+    from worker.core.models import TaskEvent
+
+    with session_scope() as s:
+        return bool(s.exec(select(TaskEvent).where(TaskEvent.name == "briefing.scan_inbox",
+                                                   TaskEvent.state == "succeeded")).first())
+
+
 def test_watcher_keeps_watching_past_a_name_that_is_not_utf8(var_dir, redis_url, tmp_path):
     """watchfiles died on ``Unable to decode path`` (even for an ignored .part name) and again
     after each restart. The watcher (a real process) must go on asking for scans, and the file is
@@ -270,6 +278,8 @@ def test_watcher_keeps_watching_past_a_name_that_is_not_utf8(var_dir, redis_url,
         watcher: Proc = start_watcher(env, tmp_path / "watch.log")
         started.append(watcher)
         watcher.wait_for_output("watching", 60)
+        wait_for(_first_scan_done, 60)  # the watcher sends it just before it starts watching
+        time.sleep(1)
         inbox_b = os.fsencode(var_dir / "inbox")
         with open(inbox_b + b"/caf\xe9-2024-06-05.txt.part", "wb") as fh:  # ignored, and not UTF-8
             fh.write(_text(5))
