@@ -25,7 +25,8 @@ def scan_inbox() -> dict:
 
     settings = get_settings()
     gate = coalesce.begin(settings)
-    if gate is None:
+    if gate is None:  # the running scan scans again when done; if its worker died, this one will
+        request_scan(coalesce.lock_left(settings) + 0.5)
         return {"skipped": "another scan is running; it scans again when done"}
     try:
         result = inbox.scan(session_scope, settings, on_new_issue=process_issue.delay, before_each=gate.renew)

@@ -91,18 +91,26 @@ def reclaim_interrupted_work(app=None, timeout: float = 2.0) -> list[int]:
 
 @signals.worker_ready.connect
 def _reclaim_on_start(sender=None, **_) -> None:
-    """A worker that (re)starts looks for work a gone worker left behind — in a thread, so the
-    worker consumes (and answers the inspect) meanwhile. Issue 11: a killed worker's issue waited
-    6½–15 minutes for the stale time and reconcile; now it is sent again within seconds."""
-    import threading
+    """A worker that (re)starts asks for ``reclaim_interrupted`` on a queue it consumes itself, so
+    work a gone worker left behind is found within seconds (issue 11: it waited 6½–15 minutes for
+    the stale time and reconcile). A task, not a thread: a thread talking to the broker in the
+    prefork parent made later pool children hang at fork (tests/test_reliability_crash.py)."""
+    if sender is None:
+        return
+    queues = list(getattr(sender.app.amqp.queues, "consume_from", None) or ())
+    queue = "ingest" if "ingest" in queues else (queues[0] if queues else None)
+    if queue is None:
+        return
+    try:
+        sender.app.send_task("briefing.reclaim_interrupted", queue=queue)
+    except Exception:  # reconcile and the stale time remain
+        logging.getLogger(__name__).exception("could not ask for reclaiming interrupted work")
 
-    def run():
-        try:
-            reclaim_interrupted_work(sender.app if sender is not None else None)
-        except Exception:  # reconcile and the stale time remain
-            logging.getLogger(__name__).exception("reclaiming interrupted work failed")
 
-    threading.Thread(target=run, name="reclaim", daemon=True).start()
+@celery_app.task(name="briefing.reclaim_interrupted")
+def reclaim_interrupted() -> list[int]:
+    """Send ``process_issue`` again for Issues that gone workers held (``reclaim_interrupted_work``)."""
+    return reclaim_interrupted_work()
 
 
 @celery_app.task(name="briefing.process_issue", bind=True)

@@ -108,7 +108,9 @@ class Gate:
 
 def begin(settings: Settings) -> Gate | None:
     """Start a scan: clear ``QUEUED`` and take the running lock. Returns the Gate, or None when
-    another scan is running (``AGAIN`` is set then, so it scans again when done)."""
+    another scan is running (``AGAIN`` is set then, so it scans again when done; in case it never
+    finishes — its worker was killed — the caller also asks for a scan in :func:`lock_left`
+    seconds, when the dead scan's lock has expired)."""
     import redis
 
     client = _client(settings)
@@ -127,3 +129,17 @@ def begin(settings: Settings) -> Gate | None:
         log.warning("scan coalescing unavailable (%s): scanning anyway", exc)
         return Gate(None, None)
     return None
+
+
+def lock_left(settings: Settings) -> float:
+    """Seconds until the running scan's lock expires unless renewed (0 when free or unknown)."""
+    import redis
+
+    client = _client(settings)
+    if client is None:
+        return 0.0
+    try:
+        ms = client.pttl(RUNNING)
+    except redis.RedisError:
+        return 0.0
+    return max(ms, 0) / 1000
