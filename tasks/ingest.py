@@ -55,7 +55,7 @@ def _queued_issue_ids(queue: str = "ingest") -> set[int] | None:
     return ids
 
 
-def reclaim_interrupted_work(app=None, timeout: float = 2.0) -> list[int]:
+def reclaim_interrupted_work(app=None, timeout: float = 1.0) -> list[int]:
     """Send ``process_issue`` again for Issues a gone worker held (killed mid-task, or reserved
     and never started): every live worker is asked what it runs and holds (``inspect``), the
     queue is read, and ``worker.pipeline.reclaim_interrupted`` decides through its compare-and-set.
@@ -70,7 +70,9 @@ def reclaim_interrupted_work(app=None, timeout: float = 2.0) -> list[int]:
     if busy is None:
         return []
     live: set[str] = set()
-    inspector = app.control.inspect(timeout=timeout)
+    # inspect waits its whole timeout unless told how many replies to expect: ask a ping first
+    workers = len(app.control.ping(timeout=timeout) or [])
+    inspector = app.control.inspect(timeout=timeout, limit=workers or None)
     for method in (inspector.active, inspector.reserved, inspector.scheduled):
         for tasks in (method() or {}).values():
             for task in tasks:
@@ -91,18 +93,16 @@ def reclaim_interrupted_work(app=None, timeout: float = 2.0) -> list[int]:
 
 @signals.worker_ready.connect
 def _reclaim_on_start(sender=None, **_) -> None:
-    """A worker that (re)starts asks for ``reclaim_interrupted`` on a queue it consumes itself, so
+    """A processing worker that (re)starts asks for ``reclaim_interrupted`` on its queue, so
     work a gone worker left behind is found within seconds (issue 11: it waited 6½–15 minutes for
     the stale time and reconcile). A task, not a thread: a thread talking to the broker in the
     prefork parent made later pool children hang at fork (tests/test_reliability_crash.py)."""
     if sender is None:
         return
-    queues = list(getattr(sender.app.amqp.queues, "consume_from", None) or ())
-    queue = "ingest" if "ingest" in queues else (queues[0] if queues else None)
-    if queue is None:
-        return
+    if "ingest" not in set(getattr(sender.app.amqp.queues, "consume_from", None) or ()):
+        return  # only processing workers: an inbox worker (-c 1) must not spend its first seconds on it
     try:
-        sender.app.send_task("briefing.reclaim_interrupted", queue=queue)
+        sender.app.send_task("briefing.reclaim_interrupted", queue="ingest")
     except Exception:  # reconcile and the stale time remain
         logging.getLogger(__name__).exception("could not ask for reclaiming interrupted work")
 
