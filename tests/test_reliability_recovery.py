@@ -84,3 +84,35 @@ def test_a_stopped_worker_that_continues_never_stores_a_second_result(var_dir, d
     assert after.task_id == issue.task_id and after.processed_at == issue.processed_at
     assert after.status == "processed" and _articles(database, after.id) == after.article_count == 8
     assert first.alive() and second.alive()
+
+
+def test_reclaim_rules_on_the_database(settings):
+    """Which Issues ``reclaim_interrupted`` sends again, decided on a real SQLite database."""
+    from datetime import timedelta
+
+    from worker.core.db import session_scope
+    from worker.core.models import utcnow
+    from worker.pipeline import reclaim_interrupted
+
+    now = utcnow()
+    old, young = now - timedelta(minutes=5), now - timedelta(seconds=1)
+    rows = {  # name: (status, task_id, received_at, started_at)
+        "dead": ("processing", "t-dead", old, old), "live": ("processing", "t-live", old, old),
+        "local": ("processing", "local-1", old, old), "after": ("processing", "t-new", old, now + timedelta(1)),
+        "lost": ("pending", None, old, None), "queued": ("pending", None, old, None),
+        "fresh": ("pending", None, young, None), "done": ("processed", "t-x", old, old)}
+    ids = {}
+    with session_scope() as s:
+        for i, (name, (status, task_id, received, started)) in enumerate(rows.items()):
+            issue = Issue(file_name=name, sha256=f"{i:064d}", raw=b"x", status=status, task_id=task_id,
+                          received_at=received, started_at=started)
+            s.add(issue)
+            s.flush()
+            ids[name] = issue.id
+    with session_scope() as s:
+        again = reclaim_interrupted(s, {"t-live"}, {ids["queued"]}, as_of=now)
+    assert sorted(again) == sorted([ids["dead"], ids["lost"]])
+    with session_scope() as s:
+        dead = s.get(Issue, ids["dead"])
+        assert (dead.status, dead.task_id) == ("pending", None)  # its late result can no longer land
+        assert s.get(Issue, ids["live"]).status == s.get(Issue, ids["after"]).status == "processing"
