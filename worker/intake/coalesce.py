@@ -81,11 +81,9 @@ class Gate:
         """Push the lock's expiry ``LOCK_SECONDS`` ahead (lost lock: logged, the scan goes on)."""
         if self._lock is None:
             return
-        import redis
-
         try:
             self._lock.reacquire()
-        except (redis.RedisError, Exception) as exc:  # noqa: BLE001 - LockError and broker errors alike
+        except Exception as exc:  # noqa: BLE001 - LockError and broker errors alike
             log.warning("scan lock not renewed: %s", exc)
 
     def finish(self) -> bool:
