@@ -67,7 +67,7 @@ def reconcile() -> dict:
         process_issue.delay(issue_id)
     from tasks.ingest import reclaim_interrupted_work
 
-    reclaimed = [i for i in reclaim_interrupted_work() if i not in lost]
+    reclaimed = [i for i in reclaim_interrupted_work(min_age_s=60) if i not in lost]
     failed = inbox.sync_failed(session_scope, settings)
     if actions:  # a claim went back to the inbox: take it now rather than at the next scan
         request_scan()

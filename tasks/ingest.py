@@ -55,11 +55,12 @@ def _queued_issue_ids(queue: str = "ingest") -> set[int] | None:
     return ids
 
 
-def reclaim_interrupted_work(app=None, timeout: float = 1.0) -> list[int]:
+def reclaim_interrupted_work(app=None, timeout: float = 1.0, min_age_s: float = 0.0) -> list[int]:
     """Send ``process_issue`` again for Issues a gone worker held (killed mid-task, or reserved
     and never started): every live worker is asked what it runs and holds (``inspect``), the
     queue is read, and ``worker.pipeline.reclaim_interrupted`` decides through its compare-and-set.
-    Runs when a worker starts (``worker_ready``) and at every reconcile. Returns the ids sent."""
+    Runs when a processing worker starts (``worker_ready``) and at every reconcile (attempts older
+    than ``min_age_s`` only). Returns the ids sent."""
     from worker.core.db import session_scope
     from worker.core.models import utcnow
     from worker.pipeline import reclaim_interrupted
@@ -83,7 +84,7 @@ def reclaim_interrupted_work(app=None, timeout: float = 1.0) -> list[int]:
                     with contextlib.suppress(ValueError, TypeError, IndexError, SyntaxError):
                         busy.add(int(args[0] if isinstance(args, list | tuple) else ast.literal_eval(args)[0]))
     with session_scope() as session:
-        again = reclaim_interrupted(session, live, busy, as_of)
+        again = reclaim_interrupted(session, live, busy, as_of, min_age_s=min_age_s)
     for issue_id in again:
         process_issue.delay(issue_id)
     if again:

@@ -109,6 +109,9 @@ def test_reclaim_rules_on_the_database(settings):
             s.add(issue)
             s.flush()
             ids[name] = issue.id
+    with session_scope() as s:  # reconcile's periodic pass: attempts younger than a minute are left alone
+        assert reclaim_interrupted(s, set(), {ids["queued"]}, as_of=old + timedelta(seconds=30),
+                                   min_age_s=60) == [ids["lost"]]
     with session_scope() as s:
         again = reclaim_interrupted(s, {"t-live"}, {ids["queued"]}, as_of=now)
     assert sorted(again) == sorted([ids["dead"], ids["lost"]])

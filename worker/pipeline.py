@@ -236,7 +236,7 @@ def lost_issue_ids(session: Session, older_than_s: float | None = None,
 
 
 def reclaim_interrupted(session: Session, live_task_ids: set[str], busy_issue_ids: set[int], as_of,
-                        grace_s: float = 10.0) -> list[int]:
+                        grace_s: float = 10.0, min_age_s: float = 0.0) -> list[int]:
     """Issues whose processing was interrupted by a worker that is gone, to be sent again now
     (rather than after ``attempt_stale_seconds`` / ``reconcile_requeue_after_seconds``).
 
@@ -247,6 +247,9 @@ def reclaim_interrupted(session: Session, live_task_ids: set[str], busy_issue_id
             Issue that arrived after it may simply be missing from the answers.
         grace_s: a pending Issue younger than this (seconds before ``as_of``) is left alone: its
             scan sends its message just after the commit.
+        min_age_s: only attempts started this many seconds before ``as_of`` are reclaimed (the
+            periodic reconcile passes 60: a live worker slow to answer must not lose fresh work;
+            a starting worker passes 0).
 
     Returns the Issue ids to send ``process_issue`` for: pending ones nobody holds, and processing
     ones whose attempt no live worker runs — put back to pending first through a compare-and-set
@@ -256,7 +259,7 @@ def reclaim_interrupted(session: Session, live_task_ids: set[str], busy_issue_id
     """
     rows = session.exec(select(Issue.id, Issue.status, Issue.task_id).where(
         or_((Issue.status == "pending") & (Issue.received_at < as_of - timedelta(seconds=grace_s)),
-            (Issue.status == "processing") & (Issue.started_at < as_of)))).all()
+            (Issue.status == "processing") & (Issue.started_at < as_of - timedelta(seconds=min_age_s))))).all()
     again = []
     for issue_id, status, task_id in rows:
         if issue_id in busy_issue_ids:
