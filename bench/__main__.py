@@ -4,6 +4,7 @@ same run. See docs/performance.md for what each figure means and the last result
     uv run python -m bench                 # full run (1,000-issue backfills, 50-file latency)
     uv run python -m bench --quick         # 100-issue backfills, 20 files for latency
     uv run python -m bench --only pipeline,render
+    uv run python -m bench --only latency,recovery    # drop→stored p95 and recovery after SIGKILL
     uv run python -m bench --write-corpus DIR --issues 20   # just write the corpus files
 """
 
@@ -17,7 +18,7 @@ import time
 
 from bench.report import Figure, Printer
 
-FIGURES = ("pipeline", "backfill", "latency", "render", "memory")
+FIGURES = ("pipeline", "backfill", "latency", "render", "memory", "recovery")
 INGEST_RSS_TARGET_MB = 250.0
 REPORTS_RSS_TARGET_MB = 350.0
 
@@ -176,6 +177,16 @@ def main(argv: list[str] | None = None) -> int:
                                   passed=reports_mem.peak.child_peak_mb <= REPORTS_RSS_TARGET_MB))
             printer.info(f"main process {reports_mem.peak.main_mb:.0f} MB; task incl. PDF took "
                          f"{reports_mem.task_s:.1f} s; LibreOffice runs as its own process (not counted)")
+
+    if "recovery" in only:
+        from bench import recovery
+        from bench.corpus import generate as gen
+
+        begin("6. recovery after SIGKILL (processing worker killed mid-backlog, production time limits)")
+        r = recovery.run(gen(args.seed, 10 if args.quick else 20, start=600_000, target_chars=args.chars),
+                         keep=args.keep)
+        recovery.report(printer, r)
+        other_load_note()
 
     misses = [f for f in printer.figures if f.target is not None and not f.passed]
     print(f"\n{len(printer.figures)} figures in {time.time() - started:.0f} s; targets: "

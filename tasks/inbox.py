@@ -7,19 +7,36 @@ from worker.core.db import session_scope
 from worker.core.settings import get_settings
 
 
+def request_scan(countdown: float | None = None) -> bool:
+    """Ask for a scan (now, or in ``countdown`` seconds) unless one that will do already waits
+    (``worker.intake.coalesce``). Returns True when a message was sent."""
+    from worker.intake.coalesce import request_scan as coalesced
+
+    return coalesced(get_settings(), lambda c: scan_inbox.apply_async(countdown=c), countdown)
+
+
 @celery_app.task(name="briefing.scan_inbox")
 def scan_inbox() -> dict:
     """Take every completely written inbox file; enqueue ``process_issue`` for new Issues after the
-    commit; look again shortly when a file was still being written."""
+    commit; look again shortly when a file was still being written. At most one scan runs: a scan
+    that finds another running leaves it a note to scan once more when done."""
     from tasks.ingest import process_issue
-    from worker.intake import inbox
+    from worker.intake import coalesce, inbox
 
     settings = get_settings()
-    result = inbox.scan(session_scope, settings, on_new_issue=process_issue.delay)
+    gate = coalesce.begin(settings)
+    if gate is None:  # the running scan scans again when done; if its worker died, this one will
+        request_scan(coalesce.lock_left(settings) + 0.5)
+        return {"skipped": "another scan is running; it scans again when done"}
+    try:
+        result = inbox.scan(session_scope, settings, on_new_issue=process_issue.delay, before_each=gate.renew)
+    finally:
+        if gate.finish():
+            request_scan()
     if result.rescan_in is not None:
-        scan_inbox.apply_async(countdown=result.rescan_in + 0.05)
+        request_scan(result.rescan_in + 0.05)
     return {"receipts": len(result.receipts), "new_issues": result.new_issue_ids,
-            "waiting": len(result.waiting)}
+            "waiting": len(result.waiting), "problems": len(result.problems)}
 
 
 @celery_app.task(name="briefing.retry_refused")
@@ -58,7 +75,10 @@ def reconcile() -> dict:
 
     for issue_id in lost:
         process_issue.delay(issue_id)
+    from tasks.ingest import reclaim_interrupted_work
+
+    reclaimed = [i for i in reclaim_interrupted_work(min_age_s=60) if i not in lost]
     failed = inbox.sync_failed(session_scope, settings)
     if actions:  # a claim went back to the inbox: take it now rather than at the next scan
-        scan_inbox.delay()
-    return {"claims": actions, "requeued": lost, "failed": failed}
+        request_scan()
+    return {"claims": actions, "requeued": lost + reclaimed, "failed": failed}

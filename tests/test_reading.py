@@ -470,14 +470,17 @@ def test_symbol_runs_do_not_make_english_or_symbols_chinese() -> None:
     with pytest.raises(RefusedFile) as exc:
         read_document(("=" * 100_000 + "\n" + english).encode(), "news.txt")
     assert exc.value.reason == ("not Chinese text: 0 Chinese characters in 880 non-space characters, "
-                                "not counting 100000 in runs of punctuation/symbols")
+                                "not counting 100000 in runs of punctuation/symbols "
+                                "(tried UTF-8, GB18030, UTF-16-LE, UTF-16-BE)")
     with pytest.raises(RefusedFile) as exc:
         read_document(("=" * 1000 + "\n" + "-" * 1000 + "\n").encode(), "rules.txt")
     assert exc.value.reason == ("not Chinese text: 0 Chinese characters in 0 non-space characters, "
-                                "not counting 2000 in runs of punctuation/symbols")
+                                "not counting 2000 in runs of punctuation/symbols "
+                                "(tried UTF-8, GB18030, UTF-16-LE, UTF-16-BE)")
     with pytest.raises(RefusedFile) as exc:  # digits still count: a table of numbers is not an issue
         read_document(("工会经费\n" + "2024-01-01,12345.67,89\n" * 100).encode(), "table.txt")
-    assert exc.value.reason == "not Chinese text: 4 Chinese characters in 2204 non-space characters"
+    assert exc.value.reason == ("not Chinese text: 4 Chinese characters in 2204 non-space characters "
+                                "(tried UTF-8, GB18030, UTF-16-LE, UTF-16-BE)")
 
 
 _HTML_ISSUE = ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>浙江工人日报</title></head>"
@@ -598,3 +601,21 @@ def test_pdf_with_a_large_photo_is_not_refused_for_its_size() -> None:
     with pytest.raises(RefusedFile) as exc:  # read, then refused for what it says, not for its size
         read_document(data, "photo.pdf")
     assert exc.value.reason.startswith("no text layer"), exc.value.reason
+
+
+def test_bytes_valid_as_gb18030_and_utf8_are_read_as_gb18030() -> None:
+    """GB18030 rows 0xC2–0xDF with trail bytes 0x80–0xBF are also UTF-8 two-byte sequences (Greek,
+    Cyrillic, Hebrew …): such a file was read as UTF-8 nonsense and refused with "0 Chinese
+    characters" (issue 11). Text made only of such characters and ASCII, as a GB18030 file."""
+    text = "全省职业学校 实习 同学\n院 要 学习 园 路 站 实业 农业\n师徒 志愿 通知 说 远\n"
+    data = text.encode("gb18030")
+    assert "全" not in data.decode("utf-8")  # valid UTF-8, and not Chinese that way
+    d = read_document(data, "issue.txt")
+    assert (d.encoding, d.text) == ("gb18030", text)
+    assert any("also valid UTF-8" in w for w in d.warnings)
+
+
+def test_refusal_names_every_encoding_tried() -> None:
+    with pytest.raises(RefusedFile) as exc:
+        read_document(("Ελληνικά κείμενα " * 40).encode(), "greek.txt")
+    assert exc.value.reason.endswith("(tried UTF-8, GB18030, UTF-16-LE, UTF-16-BE)")

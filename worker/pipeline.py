@@ -380,3 +380,47 @@ def lost_issue_ids(session: Session, older_than_s: float | None = None,
         (Issue.status == "processing") & (Issue.started_at < stale_before),
     ))
     return list(session.exec(stmt))
+
+
+def reclaim_interrupted(session: Session, live_task_ids: set[str], busy_issue_ids: set[int], as_of,
+                        grace_s: float = 10.0, min_age_s: float = 0.0) -> list[int]:
+    """Issues whose processing was interrupted by a worker that is gone, to be sent again now
+    (rather than after ``attempt_stale_seconds`` / ``reconcile_requeue_after_seconds``).
+
+    Args:
+        live_task_ids: task ids every answering worker reports active, reserved or scheduled.
+        busy_issue_ids: Issues with a ``process_issue`` message in the queue or held by such a worker.
+        as_of: UTC datetime taken *before* those were asked for: an attempt that started or an
+            Issue that arrived after it may simply be missing from the answers.
+        grace_s: a pending Issue younger than this (seconds before ``as_of``) is left alone: its
+            scan sends its message just after the commit.
+        min_age_s: only attempts started this many seconds before ``as_of`` are reclaimed (the
+            periodic reconcile passes 60: a live worker slow to answer must not lose fresh work;
+            a starting worker passes 0).
+
+    Returns the Issue ids to send ``process_issue`` for: pending ones nobody holds, and processing
+    ones whose attempt no live worker runs — put back to pending first through a compare-and-set
+    on (status, task_id), so an attempt that is only slow (stopped, not answering) can no longer
+    store its result: its own final compare-and-set finds another task id. Attempts run outside
+    Celery (task id ``local-…``) are never reclaimed here; the stale time covers them.
+    """
+    rows = session.exec(select(Issue.id, Issue.status, Issue.task_id).where(
+        or_((Issue.status == "pending") & (Issue.received_at < as_of - timedelta(seconds=grace_s)),
+            (Issue.status == "processing") & (Issue.started_at < as_of - timedelta(seconds=min_age_s))))).all()
+    again = []
+    for issue_id, status, task_id in rows:
+        if issue_id in busy_issue_ids:
+            continue
+        if status == "processing":
+            if task_id is None or task_id.startswith("local-") or task_id in live_task_ids:
+                continue
+            taken = session.execute(
+                update(Issue).where(Issue.id == issue_id, Issue.status == "processing", Issue.task_id == task_id)
+                .values(status="pending", task_id=None, started_at=None)).rowcount
+            session.commit()
+            if taken != 1:
+                continue
+            log.warning("issue %s: attempt %s belongs to a worker that is gone; sending it again",
+                        issue_id, task_id)
+        again.append(issue_id)
+    return again

@@ -107,6 +107,7 @@ def create_app() -> Celery:
             "briefing.sync_failed": {"queue": "inbox"},
             "briefing.retry_refused": {"queue": "inbox"},
             "briefing.process_issue": {"queue": "ingest"},
+            "briefing.reclaim_interrupted": {"queue": "ingest"},
             "briefing.retrain_classifier": {"queue": "ingest"},
             "briefing.make_due_briefings": {"queue": "reports"},
             "briefing.make_briefing": {"queue": "reports"},

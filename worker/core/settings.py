@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     stable_seconds: float = Field(1.0, description="size+mtime must be unchanged this long (seconds)")
     max_file_bytes: int = 20 * 1024 * 1024
     max_uncompressed_bytes: int = 200 * 1024 * 1024
+    truncated_wait_seconds: float = Field(
+        60.0, description="a text file whose last character is cut (the decoder's truncation warning) "
+                          "is taken only once unchanged this long: a writer may reopen it to append")
     processing_stale_seconds: float = Field(600.0, description="a claimed file older than this is reclaimed")
     watch_debounce_ms: int = 200
 

@@ -40,7 +40,8 @@ from sqlmodel import Session, select
 
 from worker.core.models import Issue, Receipt, local_time, utcnow
 from worker.core.settings import Settings
-from worker.intake.reading import date_from_file_name, sniff
+from worker.intake import problems
+from worker.intake.reading import date_from_file_name, sniff, truncation_warning
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +63,15 @@ class ClaimedFile:
 
 @dataclass
 class ScanResult:
-    """What one scan did: receipts written (ids), issues to process, and the seconds after which a
-    file that was still being written should be looked at again (None: nothing pending)."""
+    """What one scan did: receipts written (ids), issues to process, the seconds after which a
+    file that was still being written should be looked at again (None: nothing pending), and the
+    files that could not be taken (see ``worker.intake.problems``)."""
 
     receipts: list[int] = field(default_factory=list)
     new_issue_ids: list[int] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     rescan_in: float | None = None
+    problems: list[str] = field(default_factory=list)  # display names that could not be taken
 
 
 def display_name(name: str | bytes) -> str:
@@ -137,7 +140,8 @@ def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str]
     """List inbox entries ready to claim.
 
     A regular file is ready when its mtime and ctime are at least ``settings.stable_seconds`` old
-    and no process has it open for writing (:func:`open_for_writing`). Anything that is not a
+    and no process has it open for writing (:func:`open_for_writing`); a text file whose last
+    character is cut needs ``settings.truncated_wait_seconds`` (:func:`_cut_short`). Anything that is not a
     regular file (directory, FIFO, symlink …) is returned as ready too, to be refused.
     Returns (ready names, names still being written, seconds until the earliest may be ready).
     """
@@ -168,8 +172,32 @@ def find_stable(settings: Settings, now: float | None = None) -> tuple[list[str]
             waiting.append(entry.name)
             rescan = window if rescan is None else min(rescan, window)
             continue
+        if age < settings.truncated_wait_seconds and _cut_short(settings, entry, st):
+            waiting.append(entry.name)
+            wait = settings.truncated_wait_seconds - age
+            rescan = wait if rescan is None else min(rescan, wait)
+            continue
         ready.append(entry.name)
     return ready, waiting, rescan
+
+
+def _cut_short(settings: Settings, entry: os.DirEntry, st: os.stat_result) -> bool:
+    """True when a text file's last character is cut (``reading.truncation_warning``): its writer
+    may have paused to reopen it and append (FTP/SMB resume), so it waits for
+    ``settings.truncated_wait_seconds`` — then it is taken, with the warning."""
+    if st.st_size > settings.max_file_bytes:
+        return False
+    try:
+        fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(settings.max_file_bytes + 1)
+    except OSError:
+        return False  # taking it will say why
+    warning = truncation_warning(data, entry.name)
+    if warning:
+        log.info("%s ends inside a character; waiting up to %.0f s for the rest (%s)",
+                 display_name(entry.name), settings.truncated_wait_seconds, warning)
+    return warning is not None
 
 
 def claim(settings: Settings, name: str) -> ClaimedFile | None:
@@ -187,6 +215,9 @@ def claim(settings: Settings, name: str) -> ClaimedFile | None:
     except FileNotFoundError:
         folder.rmdir()
         return None
+    except OSError:  # EPERM (immutable, sticky folder), EACCES, EBUSY, EXDEV …: leave no empty claim
+        folder.rmdir()
+        raise
     return ClaimedFile(claim_id=claim_id, name=name, path=dst)
 
 
@@ -341,39 +372,97 @@ def file_away(settings: Settings, claimed_path: Path, receipt: Receipt, session_
     return dest
 
 
+class TakeError(Exception):
+    """Taking one inbox file failed; ``where`` the file is now (relative to var_dir), ``reason``
+    one sentence for operations, ``stage`` claim | record | file_away."""
+
+    def __init__(self, where: str, reason: str, stage: str):
+        super().__init__(reason)
+        self.where, self.reason, self.stage = where, reason, stage
+
+
+def _why(exc: Exception) -> str:
+    """``exc`` as one sentence: the OS error's text and errno name, or the exception type."""
+    if isinstance(exc, OSError) and exc.errno:
+        return f"{exc.strerror} ({errno.errorcode.get(exc.errno, exc.errno)})"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}".rstrip(": ")
+
+
+def _give_back(settings: Settings, claimed: ClaimedFile) -> str:
+    """Return a claimed file whose receipt was not written to the inbox (the next scan tries
+    again) and remove its claim folder. Returns where the file is now, relative to var_dir."""
+    back = unique_path(settings.inbox_dir, claimed.name)
+    try:
+        os.rename(claimed.path, back)
+    except OSError as exc:
+        log.warning("could not return %s to the inbox (%s); reconcile will", display_name(claimed.name), _why(exc))
+        return str(claimed.path.relative_to(settings.var_dir))
+    with contextlib.suppress(OSError):
+        claimed.path.parent.rmdir()
+    return str(back.relative_to(settings.var_dir))
+
+
 def take(session_factory, settings: Settings, name: str) -> tuple[Receipt, bool] | None:
     """Claim, inspect, record and file away one inbox entry. Returns (receipt, issue_is_new), or
-    None when the entry vanished before the claim."""
-    claimed = claim(settings, name)
+    None when the entry vanished before the claim.
+
+    Raises TakeError when the file cannot be moved out of the inbox (it stays there), its receipt
+    cannot be written (the file goes back to the inbox) or it cannot be filed away after the
+    commit (it stays in ``processing/``; reconcile files it as the receipt says)."""
+    try:
+        claimed = claim(settings, name)
+    except OSError as exc:
+        raise TakeError(f"inbox/{display_name(name)}", f"cannot be moved out of the inbox: {_why(exc)}",
+                        "claim") from exc
     if claimed is None:
         return None
     found = inspect(settings, claimed)
-    for attempt in range(2):
-        try:
-            with session_factory() as session:
-                receipt, is_new = record(session, settings, claimed, found)
-            break
-        except IntegrityError:
-            if attempt:
-                raise
-            log.info("same bytes stored concurrently; recording %s as a duplicate", display_name(name))
-    file_away(settings, claimed.path, receipt, session_factory)
+    try:
+        for attempt in range(2):
+            try:
+                with session_factory() as session:
+                    receipt, is_new = record(session, settings, claimed, found)
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+                log.info("same bytes stored concurrently; recording %s as a duplicate", display_name(name))
+    except Exception as exc:
+        where = _give_back(settings, claimed)
+        raise TakeError(display_name(where), f"receipt not written: {_why(exc)}", "record") from exc
+    try:
+        file_away(settings, claimed.path, receipt, session_factory)
+    except OSError as exc:
+        raise TakeError(display_name(str(claimed.path.relative_to(settings.var_dir))),
+                        f"receipt {receipt.id} ({receipt.outcome}) written, but not moved to "
+                        f"{receipt.stored_path}: {_why(exc)}", "file_away") from exc
     log.info("receipt %s: %s %s%s", receipt.id, display_name(name), receipt.outcome,
              f" ({receipt.reason})" if receipt.reason else "")
     return receipt, is_new
 
 
-def scan(session_factory, settings: Settings, now: float | None = None, on_new_issue=None) -> ScanResult:
+def scan(session_factory, settings: Settings, now: float | None = None, on_new_issue=None,
+         before_each=None) -> ScanResult:
     """One pass over the inbox: take every ready entry (``now``: epoch seconds, for tests).
 
     ``on_new_issue(issue_id)`` is called right after each new Issue's commit, so processing starts
     while the scan goes on (a backfill of 1,000 files otherwise idles the ingest workers for
-    seconds; bench/ backfill)."""
+    seconds; bench/ backfill). ``before_each()`` is called before each file (the task renews its
+    scan lock there)."""
     settings.ensure_dirs()
     ready, waiting, rescan = find_stable(settings, now)
     result = ScanResult(waiting=waiting, rescan_in=rescan)
+    taken_names = []
     for name in ready:
-        taken = take(session_factory, settings, name)
+        if before_each is not None:
+            before_each()
+        try:  # one bad file never stops the others
+            taken = take(session_factory, settings, name)
+        except TakeError as exc:
+            _report(session_factory, settings, name, exc)
+            result.problems.append(display_name(name))
+            continue
+        taken_names.append(display_name(name))
         if taken is None:
             continue
         receipt, is_new = taken
@@ -382,7 +471,55 @@ def scan(session_factory, settings: Settings, now: float | None = None, on_new_i
             result.new_issue_ids.append(receipt.issue_id)
             if on_new_issue is not None:
                 on_new_issue(receipt.issue_id)
+    _forget_solved(settings, taken_names)
     return result
+
+
+def _report(session_factory, settings: Settings, name: str, exc: TakeError) -> None:
+    """Make a file that could not be taken visible: the problem for ``briefing status``, a
+    warning log line (first time and when the reason changes; debug after), and — when it could
+    not even leave the inbox but can be read — one ``refused`` receipt with the reason."""
+    news = problems.note(settings, display_name(name), exc.where, exc.reason)
+    level = logging.WARNING if news else logging.DEBUG
+    log.log(level, "cannot take %s (%s): %s; tried again at the next scan", display_name(name), exc.where,
+            exc.reason, exc_info=news and exc.stage != "claim")
+    if exc.stage == "claim":
+        try:
+            _refuse_in_place(session_factory, settings, name, exc.reason)
+        except Exception as err:  # noqa: BLE001 - the problem record and the log line remain
+            log.warning("no receipt for %s: %s", display_name(name), _why(err))
+
+
+def _refuse_in_place(session_factory, settings: Settings, name: str, reason: str) -> None:
+    """One ``refused`` receipt for a readable file that cannot leave the inbox (not one a scan:
+    a receipt with the same name, bytes and reason already exists then)."""
+    path = settings.inbox_dir / name
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return
+            data = fh.read(settings.max_file_bytes + 1)
+    except OSError:
+        return  # cannot be read: the problem record is all there is
+    digest = hashlib.sha256(data).hexdigest()
+    reason = f"{reason}; left in the inbox and tried again at every scan"
+    shown = display_name(name)
+    with session_factory() as session:
+        if session.exec(select(Receipt.id).where(Receipt.file_name == shown, Receipt.sha256 == digest,
+                                                 Receipt.outcome == "refused", Receipt.reason == reason)).first():
+            return
+        session.add(Receipt(file_name=shown, size=len(data), sha256=digest, outcome="refused", reason=reason,
+                            stored_path=f"inbox/{shown}"))
+
+
+def _forget_solved(settings: Settings, taken: list[str]) -> None:
+    """Drop the problems of files taken now, and of files no longer where the problem says."""
+    gone = list(taken)
+    for row in problems.current(settings) or []:
+        if row["file"] not in gone and not os.path.lexists(settings.var_dir / row["where"]):
+            gone.append(row["file"])
+    problems.clear(settings, gone)
 
 
 def reconcile_processing(session_factory, settings: Settings, now: float | None = None) -> list[str]:

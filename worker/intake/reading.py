@@ -443,20 +443,51 @@ def decode_text(data: bytes) -> DecodedText:
         raise RefusedFile("empty file")
     try:
         _check_chinese(text)
-    except RefusedFile:
-        # UTF-16 without BOM and without ASCII has no NULs: last try before refusing.
-        if len(data) % 2 == 0 and enc not in ("utf-16-le", "utf-16-be"):
-            for cand in ("utf-16-le", "utf-16-be"):
-                try:
-                    alt = _clean(data.decode(cand))
-                except UnicodeDecodeError:
-                    continue
-                s = "".join(alt.split())
-                # real Chinese prose has full-width 。/， (bytes ≥ 0x80 that ASCII never produces)
-                if s and len(_HAN.findall(s)) >= 0.6 * len(s) and ("。" in s or "，" in s):
-                    return DecodedText(alt, cand, 0.6, [*warnings, "UTF-16 without BOM or ASCII"], set())
+    except RefusedFile as exc:
+        tried = [enc.upper()]
+        alt = _other_readings(data, enc, warnings, tried)
+        if alt is not None:
+            return alt
+        if exc.reason.startswith("not Chinese text"):
+            raise RefusedFile(f"{exc.reason} (tried {', '.join(tried)})") from None
         raise
     return DecodedText(text, enc, conf, warnings, set())
+
+
+def _other_readings(data: bytes, enc: str, warnings: list[str], tried: list[str]) -> DecodedText | None:
+    """The first reading failed the Chinese check: try the others before refusing. Bytes may be
+    valid UTF-8 *and* valid GB18030 (GB18030 rows 0xC2–0xDF with trail bytes 0x80–0xBF are UTF-8
+    two-byte sequences: Greek, Cyrillic …, mixed within a word); UTF-16 without BOM and without ASCII has no NULs.
+    Returns the reading that passes, or None; appends each encoding tried to ``tried``."""
+    if enc == "utf-8":
+        from charset_normalizer.md import mess_ratio
+
+        tried.append("GB18030")
+        r = _decode_truncated(data, "gb18030")
+        # Real Greek or Russian in UTF-8 is also valid GB18030 (as common Han): only a UTF-8 reading
+        # that is a mess of scripts (charset-normalizer's measure, its 0.2 threshold) is given up.
+        if r is not None and mess_ratio(data.decode("utf-8", "ignore")[:100_000], 0.2) >= 0.2:
+            alt = _clean(r[0])
+            try:
+                _check_chinese(alt)
+            except RefusedFile:
+                pass
+            else:
+                return DecodedText(alt, "gb18030", 0.7, [*warnings, *([r[1]] if r[1] else []),
+                                   "bytes are also valid UTF-8, which gave no Chinese text: read as GB18030"],
+                                   set())
+    if enc not in ("utf-16-le", "utf-16-be"):  # an odd byte count fails to decode: tried all the same
+        for cand in ("utf-16-le", "utf-16-be"):
+            tried.append(cand.upper())
+            try:
+                alt = _clean(data.decode(cand))
+            except UnicodeDecodeError:
+                continue
+            s = "".join(alt.split())
+            # real Chinese prose has full-width 。/， (bytes ≥ 0x80 that ASCII never produces)
+            if s and len(_HAN.findall(s)) >= 0.6 * len(s) and ("。" in s or "，" in s):
+                return DecodedText(alt, cand, 0.6, [*warnings, "UTF-16 without BOM or ASCII"], set())
+    return None
 
 
 def _gb_rare_share_big5(text: str) -> float:
@@ -848,6 +879,21 @@ def read_document(data: bytes, file_name: str, *, max_bytes: int = MAX_BYTES,
     if ext in (".html", ".htm"):
         return _read_html(data)
     return decode_text(data)
+
+
+def truncation_warning(data: bytes, file_name: str) -> str | None:
+    """The decoder's "file truncated" warning when a plain-text file's last character is cut
+    (its bytes end inside a character), else None — also for other formats and for files refused
+    anyway. The inbox waits longer for such a file: a writer that closes and reopens to append
+    (FTP/SMB resume) pauses exactly there."""
+    if _ext(file_name) not in TEXT_EXTS or _ext(file_name) in (".html", ".htm") or not data \
+            or sniff(file_name, data[:8192]):
+        return None
+    try:
+        decoded = decode_text(data)
+    except RefusedFile:
+        return None
+    return next((w for w in decoded.warnings if w.startswith("file truncated")), None)
 
 
 _FILE_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")

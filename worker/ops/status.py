@@ -161,6 +161,7 @@ def show_status(console: Console, limit: int = 10) -> int:
         t.add_row(_local(e.at), e.name.removeprefix("briefing."), e.state,
                   f"{e.duration:.2f}" if e.duration is not None else "", shown((e.detail or "")[:60]))
     console.print(t)
+    show_intake(console)
     _show_broker_side(console)
     if watcher:
         age = (utcnow() - datetime.fromisoformat(watcher.value)).total_seconds()
@@ -199,6 +200,64 @@ def _show_refused(console: Console, receipts: list[Receipt]) -> None:
     for r in receipts:
         t.add_row(str(r.id), _local(r.received_at), shown(r.file_name), shown(r.stored_path), shown(r.reason, "red"))
     console.print(t)
+
+
+def claimed_unrecorded(limit: int = 50) -> list[dict]:
+    """Files sitting in ``processing/CLAIM/``: claimed by a scan but not filed away. Each a dict:
+    file (display name), claim, age_s (seconds since the claim), receipt (``"N outcome"`` or None:
+    no receipt written), why (the recorded problem, or what this state means)."""
+    from worker.core.db import session_scope
+    from worker.intake.inbox import display_name
+    from worker.intake.problems import current
+
+    settings = get_settings()
+    folders = sorted(p for p in settings.processing_dir.iterdir() if p.is_dir()) \
+        if settings.processing_dir.exists() else []
+    reasons = {row["where"]: row["reason"] for row in current(settings) or []}
+    rows = []
+    now = utcnow().timestamp()
+    for folder in folders[:limit]:
+        try:
+            with session_scope() as s:
+                receipt = s.exec(select(Receipt).where(Receipt.claim_id == folder.name)).first()
+        except Exception:  # noqa: BLE001 - the folder listing is what matters here
+            receipt = None
+        for item in sorted(folder.iterdir()) or [None]:
+            name = display_name(item.name) if item else "(empty claim folder)"
+            where = f"processing/{folder.name}/{name}"
+            why = reasons.get(where) or (
+                f"receipt written, not yet moved to {receipt.stored_path}" if receipt else
+                "no receipt yet: being taken now, or the scan stopped (worker killed, disk full); "
+                f"reconcile returns it to the inbox after {settings.processing_stale_seconds:.0f} s")
+            rows.append({"file": name, "claim": folder.name, "age_s": now - folder.stat().st_mtime,
+                         "receipt": f"{receipt.id} {receipt.outcome}" if receipt else None, "why": why})
+    return rows
+
+
+def show_intake(console: Console) -> None:
+    """Print the inbox files a scan could not take (and why) and the files claimed into
+    ``processing/`` but not filed away; nothing when both are empty."""
+    from worker.intake.problems import current
+
+    settings = get_settings()
+    problems = [p for p in current(settings) or [] if not p["where"].startswith("processing/")]
+    if problems:
+        t = Table(title="Inbox files that cannot be taken (tried again at every scan)")
+        for col in ("file", "where", "since", "scans", "reason"):
+            t.add_column(col)
+        for p in problems:
+            t.add_row(shown(p["file"]), shown(p["where"]), _local(datetime.fromisoformat(p["since"])),
+                      str(p["scans"]), shown(p["reason"], "red"))
+        console.print(t)
+    claimed = claimed_unrecorded()
+    if claimed:
+        t = Table(title="Claimed into processing/ but not filed away")
+        for col in ("file", "claim", "age", "receipt", "why"):
+            t.add_column(col)
+        for c in claimed:
+            t.add_row(shown(c["file"]), shown(c["claim"]), f"{c['age_s']:.0f} s", c["receipt"] or "none",
+                      shown(c["why"], "red"))
+        console.print(t)
 
 
 def _show_broker_side(console: Console) -> None:
