@@ -1,0 +1,209 @@
+"""The full-text index of articles, one per database dialect, built from the same segmented text.
+
+Text goes through the enrichment's segmenter (:func:`worker.enrich.segment.get_segmenter`, with the
+gazetteer's places and the taxonomy's domain terms as words) in search mode (``cut_for_search``: a
+long word is indexed whole and as its dictionary 2- and 3-character parts, so 劳动模范 is found by
+劳动模范, 劳动 or 模范). Tokens are lower-cased and cut to runs of letters and digits (:func:`lexemes`),
+so PostgreSQL's ``simple`` parser and SQLite's ``unicode61`` tokenizer see exactly our tokens.
+
+* **PostgreSQL**: table ``article_search`` — ``article_id`` (→ article, cascade), ``sort_key`` and
+  ``document tsvector`` = ``setweight(to_tsvector('simple', headline), 'A') ||
+  setweight(to_tsvector('simple', body), 'B') ||`` facet lexemes; GIN index on ``document``, b-tree on
+  ``sort_key``. A narrow table of its own (not a column of ``article``) so a walk in date order reads
+  small rows, not the articles' paragraphs.
+* **SQLite**: FTS5 table ``article_fts(headline, body, facets)``, ``rowid`` = ``sort_key``.
+
+``sort_key`` = ``issue_date.toordinal() << 32 | article_id``: ordering by it is ordering by issue
+date (newest first when descending), and a date range is a key range — FTS5 and the b-tree both walk
+it without sorting. Facets are single tokens ``issue=12``, ``place=杭州``, ``person=张三`` (``=`` never
+occurs in a text token), so the place/person/issue filters are index look-ups too. Topic, page and
+kind are read from ``article`` at query time (a topic can be corrected after indexing).
+
+Headline = kicker, title, subtitle; body = the paragraphs: the same text as ``Article.search_text``,
+from which snippets are cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+#: Tables (and FTS5 shadow tables ``article_fts_*``) made by the search migration with
+#: dialect-specific DDL; they are not part of the SQLModel metadata.
+SEARCH_TABLES = ("article_search", "article_fts")
+ID_BITS = 32
+ID_MASK = (1 << ID_BITS) - 1
+_TOKEN = re.compile(r"[^\W_]+")
+
+SQLITE_DDL = (
+    # tokenchars '=' keeps a facet (place=杭州) one token; text tokens never contain '='.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
+    "headline, body, facets, tokenize = \"unicode61 remove_diacritics 0 tokenchars '='\")",
+)
+POSTGRES_DDL = (
+    "CREATE TABLE IF NOT EXISTS article_search ("
+    " article_id integer PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,"
+    " issue_id integer NOT NULL,"
+    " sort_key bigint NOT NULL,"
+    " document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_article_search_document ON article_search USING gin (document)",
+    "CREATE INDEX IF NOT EXISTS ix_article_search_sort_key ON article_search (sort_key)",
+    "CREATE INDEX IF NOT EXISTS ix_article_search_issue_id ON article_search (issue_id)",
+)
+
+
+def is_search_table(name: str | None) -> bool:
+    """True for the index's tables, including FTS5's shadow tables (``article_fts_data`` …)."""
+    return bool(name) and any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)
+
+
+def sort_key(issue_date: date | None, article_id: int) -> int:
+    """Index key of an article: issue date (day ordinal; 0 when unknown) in the high bits, the
+    article id in the low 32 bits. Raises ValueError for an id that does not fit."""
+    if not 0 < article_id <= ID_MASK:
+        raise ValueError(f"article id {article_id} does not fit the search key")
+    return ((issue_date.toordinal() if issue_date else 0) << ID_BITS) | article_id
+
+
+def key_range(date_from: date | None, date_to: date | None) -> tuple[int, int]:
+    """The ``sort_key`` range (inclusive) of the issue dates ``date_from``…``date_to`` (inclusive;
+    None = open)."""
+    lo = date_from.toordinal() << ID_BITS if date_from else 0
+    hi = ((date_to.toordinal() + 1) << ID_BITS) - 1 if date_to else (1 << 62)
+    return lo, hi
+
+
+def lexemes(text_: str) -> list[str]:
+    """Search-mode tokens of ``text_`` in order: rjieba ``cut_for_search`` (HMM on), lower-cased,
+    each cut to its runs of letters/digits (punctuation and spaces dropped: 3.5% → 3, 5)."""
+    from worker.enrich.segment import get_segmenter
+
+    out: list[str] = []
+    for tok in get_segmenter().cut_for_search(text_, True):
+        if tok.isalnum():
+            out.append(tok.lower())
+        elif not tok.isspace():
+            out.extend(_TOKEN.findall(tok.lower()))
+    return out
+
+
+def headline_of(kicker: str | None, title: str | None, subtitle: str | None) -> str:
+    """The headline block as stored in ``Article.search_text`` (kicker, title, subtitle)."""
+    return " ".join(x for x in (kicker, title, subtitle) if x)
+
+
+def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[str]:
+    """Facet tokens of an article (see the module docstring)."""
+    return ([f"issue={issue_id}"] + [f"place={p}" for p in places if p]
+            + [f"person={p}" for p in people if p])
+
+
+def index_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Add index entries for ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title,
+    subtitle, paragraphs, places, people``); the caller removed any old entries of those articles.
+    One executemany INSERT. Returns how many rows were indexed."""
+    if not rows:
+        return 0
+    docs = []
+    for r in rows:
+        head = " ".join(lexemes(headline_of(r["kicker"], r["title"], r["subtitle"])))
+        body = " ".join(lexemes("\n".join(r["paragraphs"] or [])))
+        docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
+                     "head": head, "body": body,
+                     "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [])})
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            "INSERT INTO article_search (article_id, issue_id, sort_key, document) VALUES (:id, :issue_id, :key,"
+            " setweight(to_tsvector('simple', :head), 'A') || setweight(to_tsvector('simple', :body), 'B')"
+            " || array_to_tsvector(CAST(:facets AS text[])))"), docs)
+    else:
+        for d in docs:
+            d["facets"] = " ".join(d["facets"])
+        conn.execute(text("INSERT INTO article_fts (rowid, headline, body, facets) "
+                          "VALUES (:key, :head, :body, :facets)"), docs)
+    return len(docs)
+
+
+def unindex_issue(conn: Connection, issue_id: int) -> None:
+    """Remove every index entry of the articles of Issue ``issue_id`` (current or already deleted)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DELETE FROM article_search WHERE issue_id = :i"), {"i": issue_id})
+    else:
+        conn.execute(text("DELETE FROM article_fts WHERE rowid IN "
+                          "(SELECT rowid FROM article_fts WHERE article_fts MATCH :m)"),
+                     {"m": f'facets : "issue={issue_id}"'})
+
+
+_ARTICLE_COLUMNS = ("SELECT a.id, a.issue_id, i.issue_date, a.kicker, a.title, a.subtitle, a.paragraphs, "
+                    "a.places, a.people FROM article a JOIN issue i ON i.id = a.issue_id")
+
+
+def _fetch(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:
+    import json
+
+    out = []
+    for m in conn.execute(text(f"{_ARTICLE_COLUMNS} {where}"), params).mappings():
+        r = dict(m)
+        for k in ("paragraphs", "places", "people"):  # JSON comes back as text on SQLite raw SQL
+            if isinstance(r[k], str):
+                r[k] = json.loads(r[k])
+        if isinstance(r["issue_date"], str):
+            r["issue_date"] = date.fromisoformat(r["issue_date"])
+        out.append(r)
+    return out
+
+
+def index_issue(conn: Connection, issue_id: int) -> int:
+    """Bring the index of Issue ``issue_id`` in step with its stored articles (after the pipeline
+    replaced them): old entries out, one per current article in. Runs in the caller's transaction,
+    so the articles and their index change together. Returns the number of articles indexed."""
+    unindex_issue(conn, issue_id)
+    return index_rows(conn, _fetch(conn, "WHERE a.issue_id = :i ORDER BY a.id", {"i": issue_id}))
+
+
+def create_index(conn: Connection) -> None:
+    """Create the dialect's index tables (idempotent)."""
+    for ddl in POSTGRES_DDL if conn.dialect.name == "postgresql" else SQLITE_DDL:
+        conn.execute(text(ddl))
+
+
+def drop_index(conn: Connection) -> None:
+    """Drop the dialect's index tables (the migration's downgrade)."""
+    conn.execute(text("DROP TABLE IF EXISTS " + ("article_search" if conn.dialect.name == "postgresql"
+                                                  else "article_fts")))
+
+
+def rebuild_index(conn: Connection, batch: int = 2000, progress=None) -> int:
+    """Index every stored article from scratch, ``batch`` articles per INSERT (the migration and
+    ``briefing search --rebuild``). ``progress(done)`` is called after each batch. Returns the count."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DELETE FROM article_search"))
+    else:
+        conn.execute(text("DELETE FROM article_fts"))
+    done, last = 0, 0
+    while True:
+        rows = _fetch(conn, "WHERE a.id > :last ORDER BY a.id LIMIT :n", {"last": last, "n": batch})
+        if not rows:
+            break
+        done += index_rows(conn, rows)
+        last = rows[-1]["id"]
+        if progress:
+            progress(done)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ANALYZE article_search"))
+    return done
+
+
+def index_size_bytes(conn: Connection) -> int:
+    """Bytes the index takes on disk: PostgreSQL ``pg_total_relation_size`` (table, TOAST, GIN and
+    b-tree); SQLite the pages of FTS5's shadow tables (the ``dbstat`` table, compiled into
+    Debian's and python.org's SQLite)."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text("SELECT pg_total_relation_size('article_search')")).scalar())
+    return int(conn.execute(text("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'article_fts%'"))
+               .scalar())

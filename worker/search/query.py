@@ -1,0 +1,364 @@
+"""Searching the archive: query syntax, filters, ranking, totals and highlighted snippets.
+
+Syntax (:func:`parse_query`): words are ANDed; ``"exact phrase"`` (or “…”) must occur verbatim;
+``-word`` / ``-"phrase"`` excludes. A word matches an article when every search-mode token of the word
+occurs in it (single characters are dropped when the word has longer tokens: 省总工会 → 工会, 总工会),
+so the way the text happened to be segmented does not matter. A phrase is narrowed by its tokens in
+the index and then checked against the article's original text.
+
+Use :func:`search` with a :class:`SearchQuery`; it returns a :class:`SearchResult` whose hits carry
+the headline and a snippet as :class:`Snippet` (plain text + highlight spans, and ``.html`` with the
+text escaped before ``<mark>`` is added; ``__html__`` makes Jinja print it unescaped).
+
+Costs are bounded for any query: the total is counted exactly up to :data:`TOTAL_CAP` and then shown
+as "1000+"; sorted by date, a page is a walk of the date-ordered index key; sorted by relevance, a
+query with at most :data:`RANK_ALL_UP_TO` matches ranks all of them, a very common one ranks only
+:data:`CANDIDATES` newest headline matches plus :data:`CANDIDATES` newest matches.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+
+from worker.search.index import ID_MASK, key_range, lexemes
+
+TOTAL_CAP = 1000
+RANK_ALL_UP_TO = 1000
+CANDIDATES = 200
+#: Issue statuses left out unless ``include_withdrawn``; by name, so a status added later is found.
+EXCLUDED_STATUSES = ("withdrawn", "duplicate")
+SORTS = ("relevance", "date")
+SNIPPET_CHARS = 120
+MAX_WINDOWS = 30  # snippet windows tried (a long article may match a common word hundreds of times)
+
+_TERM = re.compile(r'(-?)(?:"([^"]*)"?|“([^”]*)”?|(\S+))')
+
+
+class QueryError(ValueError):
+    """A query that cannot be run (no word to look for, unknown sort, bad paging)."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word or phrase of a query and the index tokens that must all occur for it to match."""
+
+    text: str
+    tokens: tuple[str, ...]
+    phrase: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """``terms`` must all match, ``excluded`` must not."""
+
+    terms: list[Term]
+    excluded: list[Term]
+
+
+def _term(raw: str, phrase: bool) -> Term | None:
+    toks = list(dict.fromkeys(lexemes(raw)))
+    longer = [t for t in toks if len(t) > 1]
+    toks = longer or toks
+    return Term(raw, tuple(toks), phrase) if toks else None
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split ``query`` into terms (see the module docstring). Raises :class:`QueryError` when there
+    is no word or phrase to look for (only punctuation, or only excluded words)."""
+    terms, excluded = [], []
+    for m in _TERM.finditer(query or ""):
+        neg, quoted = m.group(1) == "-", m.group(2) if m.group(2) is not None else m.group(3)
+        raw = (quoted if quoted is not None else m.group(4) or "").strip()
+        if not raw:
+            continue
+        term = _term(raw, phrase=quoted is not None)
+        if term:
+            (excluded if neg else terms).append(term)
+    if not terms:
+        raise QueryError("nothing to search for: give at least one word or \"phrase\" (not only -excluded)")
+    return ParsedQuery(terms, excluded)
+
+
+@dataclass
+class SearchQuery:
+    """What to look for. ``text`` uses the syntax of :func:`parse_query`. Filters (None = any):
+    issue dates ``date_from``…``date_to`` (inclusive), ``topic`` (taxonomy key), ``place`` (any
+    surface form: 金华市 = 金华), ``person``, ``page`` (版 number), ``issue_id``, ``kind`` (news,
+    brief, …). ``sort``: relevance | date (newest first). ``limit`` ≥ 1 hits from ``offset``."""
+
+    text: str
+    date_from: date | None = None
+    date_to: date | None = None
+    topic: str | None = None
+    place: str | None = None
+    person: str | None = None
+    page: int | None = None
+    issue_id: int | None = None
+    kind: str | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    include_withdrawn: bool = False
+
+
+@dataclass
+class Snippet:
+    """A piece of original text with ``spans`` [(start, end)] of the matched words (character
+    offsets into ``text``). ``html`` escapes the text and wraps each span in ``<mark>``."""
+
+    text: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def html(self) -> str:
+        out, pos = [], 0
+        for s, e in self.spans:
+            out.append(html.escape(self.text[pos:s]))
+            out.append("<mark>" + html.escape(self.text[s:e]) + "</mark>")
+            pos = e
+        out.append(html.escape(self.text[pos:]))
+        return "".join(out)
+
+    def __html__(self) -> str:  # Jinja/markupsafe: already safe
+        return self.html
+
+
+@dataclass
+class Hit:
+    """One found article. ``score``: higher is more relevant (0 when sorted by date)."""
+
+    article_id: int
+    issue_id: int
+    issue_date: date | None
+    page: int | None
+    page_name: str | None
+    kind: str
+    category: str
+    places: list[str]
+    people: list[str]
+    headline: Snippet
+    snippet: Snippet
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (dates ISO, snippets as text + spans + html)."""
+        d = {k: getattr(self, k) for k in ("article_id", "issue_id", "page", "page_name", "kind", "category",
+                                          "places", "people", "score")}
+        d["issue_date"] = self.issue_date.isoformat() if self.issue_date else None
+        for k in ("headline", "snippet"):
+            s = getattr(self, k)
+            d[k] = {"text": s.text, "spans": [list(x) for x in s.spans], "html": s.html}
+        return d
+
+
+@dataclass
+class SearchResult:
+    """``total`` is exact when ``total_exact``; otherwise more than :data:`TOTAL_CAP` matched."""
+
+    query: SearchQuery
+    parsed: ParsedQuery
+    hits: list[Hit]
+    total: int
+    total_exact: bool
+
+    @property
+    def total_label(self) -> str:
+        """"37", or "1000+" past the cap."""
+        return str(self.total) if self.total_exact else f"{TOTAL_CAP}+"
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+
+def _fts_string(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _ts_lexeme(s: str, weight: str = "") -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'" + (":" + weight if weight else "")
+
+
+def _facet_tokens(q: SearchQuery) -> list[str]:
+    from worker.enrich.places import normalise_place
+
+    out = []
+    if q.issue_id is not None:
+        out.append(f"issue={q.issue_id}")
+    if q.place:
+        out.append(f"place={normalise_place(q.place) or q.place.strip()}")
+    if q.person:
+        out.append(f"person={q.person.strip()}")
+    return out
+
+
+def _match(dialect: str, parsed: ParsedQuery, facet_toks: list[str], headline_only: bool) -> str:
+    """The MATCH expression (FTS5) or tsquery text (PostgreSQL)."""
+    if dialect == "postgresql":
+        w = "A" if headline_only else ""
+        pos = [_ts_lexeme(t, w) for term in parsed.terms for t in term.tokens]
+        pos += [_ts_lexeme(f) for f in facet_toks]
+        neg = ["!(" + " & ".join(_ts_lexeme(t) for t in term.tokens) + ")" for term in parsed.excluded]
+        return " & ".join(pos + neg)
+    words = " AND ".join(_fts_string(t) for term in parsed.terms for t in term.tokens)
+    expr = f"headline : ({words})" if headline_only else f"({words})"
+    for f in facet_toks:
+        expr += f" AND facets : {_fts_string(f)}"
+    for term in parsed.excluded:
+        expr = f"({expr}) NOT (" + " AND ".join(_fts_string(t) for t in term.tokens) + ")"
+    return expr
+
+
+@dataclass
+class _Plan:
+    dialect: str
+    sql_from: str  # FROM … WHERE … (no ORDER BY)
+    params: dict[str, Any]
+    key: str  # the sort_key column expression
+    score: str  # relevance expression: smaller sorts first
+
+
+def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery, headline_only: bool = False) -> _Plan:
+    lo, hi = key_range(q.date_from, q.date_to)
+    params: dict[str, Any] = {"m": _match(dialect, parsed, _facet_tokens(q), headline_only), "lo": lo, "hi": hi}
+    if dialect == "postgresql":
+        key = "s.sort_key"
+        sql = ("FROM article_search s JOIN article a ON a.id = s.article_id JOIN issue i ON i.id = a.issue_id "
+               "WHERE s.document @@ CAST(:m AS tsquery) AND s.sort_key BETWEEN :lo AND :hi")
+        score = "-ts_rank(s.document, CAST(:m AS tsquery), 1)"
+        contains = "strpos(lower(a.search_text), lower(:{p})) > 0"
+    else:
+        key = "f.rowid"
+        sql = (f"FROM article_fts f JOIN article a ON a.id = (f.rowid & {ID_MASK}) JOIN issue i ON i.id = a.issue_id "
+               "WHERE article_fts MATCH :m AND f.rowid BETWEEN :lo AND :hi")
+        score = "bm25(article_fts, 4.0, 1.0, 0.0)"  # headline weighs 4× the body; facets nothing
+        contains = "instr(lower(a.search_text), lower(:{p})) > 0"
+    for col, value in (("category", q.topic), ("page", q.page), ("kind", q.kind)):
+        if value is not None and value != "":
+            sql += f" AND a.{col} = :{col}"
+            params[col] = value
+    if not q.include_withdrawn:
+        sql += " AND i.status NOT IN (" + ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES) + ")"
+    for n, term in enumerate(t for t in parsed.terms if t.phrase):
+        sql += " AND " + contains.format(p=f"p{n}")
+        params[f"p{n}"] = term.text
+    return _Plan(dialect, sql, params, key, score)
+
+
+def _dialect(db) -> str:
+    bind = db.get_bind() if hasattr(db, "get_bind") else db
+    return bind.dialect.name
+
+
+def search(db, q: SearchQuery) -> SearchResult:
+    """Run ``q`` on a SQLAlchemy/SQLModel ``Session`` or ``Connection`` ``db`` (read only).
+
+    Returns a :class:`SearchResult`. Raises :class:`QueryError` for a query with nothing to look
+    for, an unknown ``sort`` or a bad ``limit``/``offset``. Articles of withdrawn or duplicate
+    issues are left out unless ``q.include_withdrawn``."""
+    if q.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    if q.limit < 1 or q.offset < 0:
+        raise QueryError("limit must be at least 1 and offset not negative")
+    parsed = parse_query(q.text)
+    dialect = _dialect(db)
+    plan = _plan(dialect, parsed, q)
+    total = db.execute(text(f"SELECT count(*) FROM (SELECT 1 {plan.sql_from} LIMIT {TOTAL_CAP + 1}) t"),
+                       plan.params).scalar()
+    exact = total <= TOTAL_CAP
+    page = {"limit": q.limit, "offset": q.offset}
+    if total == 0:
+        rows = []
+    elif q.sort == "date":
+        rows = db.execute(text(f"SELECT a.id, 0 {plan.sql_from} ORDER BY {plan.key} DESC LIMIT :limit OFFSET :offset"),
+                          {**plan.params, **page}).all()
+    else:
+        where_cands = ""
+        if total > RANK_ALL_UP_TO:
+            keys = _candidates(db, plan, _plan(dialect, parsed, q, headline_only=True))
+            where_cands = f" AND {plan.key} IN ({', '.join(str(int(k)) for k in keys)})"
+        rows = db.execute(text(f"SELECT a.id, {plan.score} AS score {plan.sql_from}{where_cands} "
+                               f"ORDER BY score, {plan.key} DESC LIMIT :limit OFFSET :offset"),
+                          {**plan.params, **page}).all()
+    hits = _hits(db, [(r[0], 0.0 if q.sort == "date" else -float(r[1])) for r in rows], parsed)
+    return SearchResult(q, parsed, hits, min(total, TOTAL_CAP), exact)
+
+
+def _candidates(db, plan: _Plan, head_plan: _Plan) -> list[int]:
+    """Keys of the :data:`CANDIDATES` newest headline matches and the :data:`CANDIDATES` newest
+    matches (a very common query is ranked among these only)."""
+    keys: set[int] = set()
+    for p in (head_plan, plan):
+        keys.update(db.execute(text(f"SELECT {p.key} {p.sql_from} ORDER BY {p.key} DESC LIMIT {CANDIDATES}"),
+                               p.params).scalars())
+    return sorted(keys)
+
+
+def _hits(db, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
+    from sqlmodel import select
+
+    from worker.core.models import Article, Issue
+
+    if not ranked:
+        return []
+    ids = [i for i, _ in ranked]
+    found = {a.id: (a, d) for a, d in db.execute(
+        select(Article, Issue.issue_date).join(Issue, Issue.id == Article.issue_id).where(Article.id.in_(ids))).all()}
+    pattern = highlight_pattern(parsed)
+    hits = []
+    for article_id, score in ranked:
+        if article_id not in found:
+            continue
+        a, d = found[article_id]
+        head, _, body = (a.search_text or "").partition("\n")
+        hits.append(Hit(article_id=a.id, issue_id=a.issue_id, issue_date=d, page=a.page, page_name=a.page_name,
+                        kind=a.kind, category=a.category, places=list(a.places), people=list(a.people),
+                        headline=Snippet(head, _spans(head, pattern)), snippet=make_snippet(body, pattern),
+                        score=round(score, 6)))
+    return hits
+
+
+# --- snippets ---------------------------------------------------------------------------------
+
+
+def highlight_pattern(parsed: ParsedQuery) -> re.Pattern | None:
+    """Regex of what to highlight: each term's own text, and its tokens (for a word the text
+    contains only in parts), longest first, case-insensitive. None when there is nothing."""
+    words = {t.text for t in parsed.terms} | {tok for t in parsed.terms if not t.phrase for tok in t.tokens}
+    words = sorted((w for w in words if w), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)), re.IGNORECASE) if words else None
+
+
+def _spans(s: str, pattern: re.Pattern | None) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(s)] if pattern else []
+
+
+def make_snippet(body: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> Snippet:
+    """About ``width`` characters of ``body`` around the densest cluster of matches (the start of
+    the text when nothing matches), with "…" where it was cut; spans are relative to the snippet."""
+    body = body.replace("\n", " ")
+    matches = _spans(body, pattern)
+    start = 0
+    if matches:
+        best = -1
+        starts = [a for a, _ in matches]
+        for s in starts[:MAX_WINDOWS]:  # a window a little before each match: most distinct words wins
+            lo = max(0, s - width // 6)
+            inside = matches[bisect_left(starts, lo):bisect_right(starts, lo + width)]
+            seen = {body[a:b].lower() for a, b in inside if b <= lo + width}
+            if len(seen) > best:
+                best, start = len(seen), lo
+    end = min(len(body), start + width)
+    if end - start < width:
+        start = max(0, end - width)
+    lead = "…" if start > 0 else ""
+    tail = "…" if end < len(body) else ""
+    shift = len(lead) - start
+    spans = [(a + shift, b + shift) for a, b in matches if a >= start and b <= end]
+    return Snippet(lead + body[start:end] + tail, spans)
