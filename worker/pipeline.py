@@ -177,7 +177,7 @@ def process_issue(issue_id: int, task_id: str | None = None, session_factory=Non
         # (measured: 16-18 ms an issue on PostgreSQL against 5 ms for this; bench/ backfill).
         session.execute(insert(Article.__table__), rows)
         # The search index changes in the same transaction as the articles it describes.
-        index_issue(session.connection(), issue_id)
+        index_issue(session.connection(), issue_id, rows, issue_date)
     log.info("issue %s processed: %d articles in %.0f ms", issue_id, len(rows),
              (time.perf_counter() - began) * 1000)
     return Outcome(issue_id, "processed", articles=len(rows))

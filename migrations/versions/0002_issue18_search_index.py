@@ -22,8 +22,8 @@ def upgrade() -> None:
     from worker.search.index import create_index, rebuild_index
 
     conn = op.get_bind()
-    create_index(conn)
-    rebuild_index(conn)
+    create_index(conn, indexes=False)
+    rebuild_index(conn)  # then builds PostgreSQL's GIN index once, over all rows
 
 
 def downgrade() -> None:

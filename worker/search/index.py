@@ -45,12 +45,15 @@ SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
     "headline, body, facets, tokenize = \"unicode61 remove_diacritics 0 tokenchars '='\")",
 )
-POSTGRES_DDL = (
+POSTGRES_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS article_search ("
     " article_id integer PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,"
     " issue_id integer NOT NULL,"
     " sort_key bigint NOT NULL,"
-    " document tsvector NOT NULL)",
+    " document tsvector NOT NULL)"
+)
+#: Built after a bulk load (one GIN build is much faster than growing it row by row).
+POSTGRES_INDEX_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_article_search_document ON article_search USING gin (document)",
     "CREATE INDEX IF NOT EXISTS ix_article_search_sort_key ON article_search (sort_key)",
     "CREATE INDEX IF NOT EXISTS ix_article_search_issue_id ON article_search (issue_id)",
@@ -103,30 +106,39 @@ def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[
             + [f"person={p}" for p in people if p])
 
 
-def index_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Add index entries for ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title,
-    subtitle, paragraphs, places, people``); the caller removed any old entries of those articles.
-    One executemany INSERT. Returns how many rows were indexed."""
-    if not rows:
-        return 0
+def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Segment ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title, subtitle,
+    paragraphs, places, people``) into index documents: ``key``, ``id``, ``issue_id``, ``head`` and
+    ``body`` (space-separated lexemes) and ``facets`` (list of facet tokens)."""
     docs = []
     for r in rows:
-        head = " ".join(lexemes(headline_of(r["kicker"], r["title"], r["subtitle"])))
-        body = " ".join(lexemes("\n".join(r["paragraphs"] or [])))
         docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
-                     "head": head, "body": body,
+                     "head": " ".join(lexemes(headline_of(r["kicker"], r["title"], r["subtitle"]))),
+                     "body": " ".join(lexemes("\n".join(r["paragraphs"] or []))),
                      "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [])})
+    return docs
+
+
+def write_documents(conn: Connection, docs: Sequence[dict[str, Any]]) -> int:
+    """Insert :func:`documents` into the dialect's index table (one executemany). Returns the count."""
+    if not docs:
+        return 0
     if conn.dialect.name == "postgresql":
         conn.execute(text(
             "INSERT INTO article_search (article_id, issue_id, sort_key, document) VALUES (:id, :issue_id, :key,"
             " setweight(to_tsvector('simple', :head), 'A') || setweight(to_tsvector('simple', :body), 'B')"
-            " || array_to_tsvector(CAST(:facets AS text[])))"), docs)
+            " || array_to_tsvector(CAST(:facets AS text[])))"), list(docs))
     else:
-        for d in docs:
-            d["facets"] = " ".join(d["facets"])
         conn.execute(text("INSERT INTO article_fts (rowid, headline, body, facets) "
-                          "VALUES (:key, :head, :body, :facets)"), docs)
+                          "VALUES (:key, :head, :body, :facets)"),
+                     [{**d, "facets": " ".join(d["facets"])} for d in docs])
     return len(docs)
+
+
+def index_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Add index entries for ``rows`` (see :func:`documents`); the caller removed any old entries
+    of those articles. Returns how many rows were indexed."""
+    return write_documents(conn, documents(rows))
 
 
 def unindex_issue(conn: Connection, issue_id: int) -> None:
@@ -139,11 +151,13 @@ def unindex_issue(conn: Connection, issue_id: int) -> None:
                      {"m": f'facets : "issue={issue_id}"'})
 
 
-_ARTICLE_COLUMNS = ("SELECT a.id, a.issue_id, i.issue_date, a.kicker, a.title, a.subtitle, a.paragraphs, "
+_ARTICLE_COLUMNS = ("SELECT a.id, a.issue_id, a.seq, i.issue_date, a.kicker, a.title, a.subtitle, a.paragraphs, "
                     "a.places, a.people FROM article a JOIN issue i ON i.id = a.issue_id")
 
 
-def _fetch(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:
+def stored_articles(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:
+    """Stored articles as :func:`documents` takes them (plus ``seq``); ``where`` is a SQL clause
+    over ``article a`` / ``issue i`` with bound ``params``."""
     import json
 
     out = []
@@ -158,17 +172,40 @@ def _fetch(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:
     return out
 
 
-def index_issue(conn: Connection, issue_id: int) -> int:
+def index_issue(conn: Connection, issue_id: int, articles: Sequence[dict[str, Any]] | None = None,
+                issue_date: date | None = None) -> int:
     """Bring the index of Issue ``issue_id`` in step with its stored articles (after the pipeline
     replaced them): old entries out, one per current article in. Runs in the caller's transaction,
-    so the articles and their index change together. Returns the number of articles indexed."""
+    so the articles and their index change together.
+
+    ``articles`` (optional): the column values just stored (dicts with ``seq`` and the fields of
+    :func:`documents` but ``id``), with the Issue's ``issue_date``; the pipeline passes them so only
+    the new ids are read back. Without them the articles are read from the database. Returns the
+    number of articles indexed."""
     unindex_issue(conn, issue_id)
-    return index_rows(conn, _fetch(conn, "WHERE a.issue_id = :i ORDER BY a.id", {"i": issue_id}))
+    if articles is None:
+        rows = stored_articles(conn, "WHERE a.issue_id = :i ORDER BY a.id", {"i": issue_id})
+    else:
+        ids = dict(conn.execute(text("SELECT seq, id FROM article WHERE issue_id = :i"), {"i": issue_id}).all())
+        rows = [{**a, "id": ids[a["seq"]], "issue_date": issue_date} for a in articles if a["seq"] in ids]
+    return index_rows(conn, rows)
 
 
-def create_index(conn: Connection) -> None:
-    """Create the dialect's index tables (idempotent)."""
-    for ddl in POSTGRES_DDL if conn.dialect.name == "postgresql" else SQLITE_DDL:
+def create_index(conn: Connection, indexes: bool = True) -> None:
+    """Create the dialect's index tables (idempotent); on PostgreSQL also the GIN and b-tree
+    indexes unless ``indexes`` is False (then call :func:`create_pg_indexes` after loading)."""
+    if conn.dialect.name != "postgresql":
+        for ddl in SQLITE_DDL:
+            conn.execute(text(ddl))
+        return
+    conn.execute(text(POSTGRES_TABLE_DDL))
+    if indexes:
+        create_pg_indexes(conn)
+
+
+def create_pg_indexes(conn: Connection) -> None:
+    """The GIN index on ``document`` and the b-trees on ``sort_key`` and ``issue_id`` (idempotent)."""
+    for ddl in POSTGRES_INDEX_DDL:
         conn.execute(text(ddl))
 
 
@@ -180,14 +217,14 @@ def drop_index(conn: Connection) -> None:
 
 def rebuild_index(conn: Connection, batch: int = 2000, progress=None) -> int:
     """Index every stored article from scratch, ``batch`` articles per INSERT (the migration and
-    ``briefing search --rebuild``). ``progress(done)`` is called after each batch. Returns the count."""
+    ``briefing reindex``). ``progress(done)`` is called after each batch. Returns the count."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("DELETE FROM article_search"))
     else:
         conn.execute(text("DELETE FROM article_fts"))
     done, last = 0, 0
     while True:
-        rows = _fetch(conn, "WHERE a.id > :last ORDER BY a.id LIMIT :n", {"last": last, "n": batch})
+        rows = stored_articles(conn, "WHERE a.id > :last ORDER BY a.id LIMIT :n", {"last": last, "n": batch})
         if not rows:
             break
         done += index_rows(conn, rows)
@@ -195,6 +232,7 @@ def rebuild_index(conn: Connection, batch: int = 2000, progress=None) -> int:
         if progress:
             progress(done)
     if conn.dialect.name == "postgresql":
+        create_pg_indexes(conn)
         conn.execute(text("ANALYZE article_search"))
     return done
 

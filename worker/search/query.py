@@ -301,24 +301,27 @@ def _candidates(db, plan: _Plan, head_plan: _Plan) -> list[int]:
 
 
 def _hits(db, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
-    from sqlmodel import select
+    from sqlalchemy import select
 
     from worker.core.models import Article, Issue
 
     if not ranked:
         return []
-    ids = [i for i, _ in ranked]
-    found = {a.id: (a, d) for a, d in db.execute(
-        select(Article, Issue.issue_date).join(Issue, Issue.id == Article.issue_id).where(Article.id.in_(ids))).all()}
+    a, i = Article.__table__.c, Issue.__table__.c
+    stmt = (select(a.id, a.issue_id, i.issue_date, a.page, a.page_name, a.kind, a.category, a.places, a.people,
+                   a.search_text).join_from(Article.__table__, Issue.__table__, i.id == a.issue_id)
+            .where(a.id.in_([x for x, _ in ranked])))
+    found = {r["id"]: r for r in db.execute(stmt).mappings()}
     pattern = highlight_pattern(parsed)
     hits = []
     for article_id, score in ranked:
-        if article_id not in found:
+        r = found.get(article_id)
+        if r is None:
             continue
-        a, d = found[article_id]
-        head, _, body = (a.search_text or "").partition("\n")
-        hits.append(Hit(article_id=a.id, issue_id=a.issue_id, issue_date=d, page=a.page, page_name=a.page_name,
-                        kind=a.kind, category=a.category, places=list(a.places), people=list(a.people),
+        head, _, body = (r["search_text"] or "").partition("\n")
+        hits.append(Hit(article_id=r["id"], issue_id=r["issue_id"], issue_date=r["issue_date"], page=r["page"],
+                        page_name=r["page_name"], kind=r["kind"], category=r["category"],
+                        places=list(r["places"] or []), people=list(r["people"] or []),
                         headline=Snippet(head, _spans(head, pattern)), snippet=make_snippet(body, pattern),
                         score=round(score, 6)))
     return hits
