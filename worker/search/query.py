@@ -13,7 +13,8 @@ text escaped before ``<mark>`` is added; ``__html__`` makes Jinja print it unesc
 Costs are bounded for any query: the total is counted exactly up to :data:`TOTAL_CAP` and then shown
 as "1000+"; sorted by date, a page is a walk of the date-ordered index key; sorted by relevance, a
 query with at most :data:`RANK_ALL_UP_TO` matches ranks all of them, a very common one ranks only
-:data:`CANDIDATES` newest headline matches plus :data:`CANDIDATES` newest matches.
+its :data:`CANDIDATES` newest matches (the office's questions are mostly about recent news; sort by
+date to page through all of them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from worker.search.index import ID_MASK, key_range, lexemes
 
@@ -251,6 +252,19 @@ def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery, headline_only: bool
     return _Plan(dialect, sql, params, key, score)
 
 
+def _run(db, plan: _Plan, sql: str, params: dict[str, Any]):
+    """Execute ``sql``. On PostgreSQL the values are rendered into the statement (escaped by the
+    driver's dialect), never sent as parameters: a prepared statement's generic plan cannot know
+    whether a tsquery is rare (GIN) or very common (walk the date key), and psycopg prepares a
+    statement after its fifth run — measured: 0.2 ms became 140 ms for a rare word."""
+    stmt = text(sql)
+    if plan.dialect == "postgresql":
+        stmt = stmt.bindparams(*(bindparam(k, v, literal_execute=True) for k, v in params.items()
+                                 if f":{k}" in sql))
+        return db.execute(stmt)
+    return db.execute(stmt, params)
+
+
 def _dialect(db) -> str:
     bind = db.get_bind() if hasattr(db, "get_bind") else db
     return bind.dialect.name
@@ -269,35 +283,36 @@ def search(db, q: SearchQuery) -> SearchResult:
     parsed = parse_query(q.text)
     dialect = _dialect(db)
     plan = _plan(dialect, parsed, q)
-    total = db.execute(text(f"SELECT count(*) FROM (SELECT 1 {plan.sql_from} LIMIT {TOTAL_CAP + 1}) t"),
-                       plan.params).scalar()
+    total = _run(db, plan, f"SELECT count(*) FROM (SELECT 1 {plan.sql_from} LIMIT {TOTAL_CAP + 1}) t",
+                 plan.params).scalar()
     exact = total <= TOTAL_CAP
     page = {"limit": q.limit, "offset": q.offset}
     if total == 0:
         rows = []
     elif q.sort == "date":
-        rows = db.execute(text(f"SELECT a.id, 0 {plan.sql_from} ORDER BY {plan.key} DESC LIMIT :limit OFFSET :offset"),
-                          {**plan.params, **page}).all()
+        # With few matches PostgreSQL must fetch them through GIN and sort them: "+ 0" keeps it from
+        # walking the whole date index instead, which its LIMIT costing prefers (measured: 90 ms
+        # for 16 matches in 30,000 articles, against 0.4 ms).
+        order = plan.key if exact is False or dialect != "postgresql" else f"({plan.key} + 0)"
+        rows = _run(db, plan, f"SELECT a.id, 0 {plan.sql_from} ORDER BY {order} DESC LIMIT :limit OFFSET :offset",
+                    {**plan.params, **page}).all()
     else:
-        where_cands = ""
-        if total > RANK_ALL_UP_TO:
-            keys = _candidates(db, plan, _plan(dialect, parsed, q, headline_only=True))
-            where_cands = f" AND {plan.key} IN ({', '.join(str(int(k)) for k in keys)})"
-        rows = db.execute(text(f"SELECT a.id, {plan.score} AS score {plan.sql_from}{where_cands} "
-                               f"ORDER BY score, {plan.key} DESC LIMIT :limit OFFSET :offset"),
-                          {**plan.params, **page}).all()
+        params = {**plan.params, **page}
+        if total > RANK_ALL_UP_TO:  # rank the newest CANDIDATES matches: a key range, one statement
+            params["lo"] = _oldest_candidate(db, plan)
+        rows = _run(db, plan, f"SELECT a.id, {plan.score} AS score {plan.sql_from} "
+                    f"ORDER BY score, {plan.key} DESC LIMIT :limit OFFSET :offset", params).all()
     hits = _hits(db, [(r[0], 0.0 if q.sort == "date" else -float(r[1])) for r in rows], parsed)
     return SearchResult(q, parsed, hits, min(total, TOTAL_CAP), exact)
 
 
-def _candidates(db, plan: _Plan, head_plan: _Plan) -> list[int]:
-    """Keys of the :data:`CANDIDATES` newest headline matches and the :data:`CANDIDATES` newest
-    matches (a very common query is ranked among these only)."""
-    keys: set[int] = set()
-    for p in (head_plan, plan):
-        keys.update(db.execute(text(f"SELECT {p.key} {p.sql_from} ORDER BY {p.key} DESC LIMIT {CANDIDATES}"),
-                               p.params).scalars())
-    return sorted(keys)
+def _oldest_candidate(db, plan: _Plan) -> int:
+    """Key of the :data:`CANDIDATES`-th newest match: a very common query is ranked among the
+    matches from there on (a walk of the date-ordered key, then one ranking statement over that
+    range — FTS5 computes bm25's statistics once per statement, not once per candidate)."""
+    key = _run(db, plan, f"SELECT {plan.key} {plan.sql_from} ORDER BY {plan.key} DESC LIMIT 1 OFFSET "
+                         f"{CANDIDATES - 1}", plan.params).scalar()
+    return plan.params["lo"] if key is None else key
 
 
 def _hits(db, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
