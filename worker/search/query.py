@@ -1,9 +1,9 @@
 """Searching the archive: query syntax, filters, ranking, totals and highlighted snippets.
 
 Syntax (:func:`parse_query`): words are ANDed; ``"exact phrase"`` (or “…”) must occur verbatim;
-``-word`` / ``-"phrase"`` excludes. A word matches an article when every search-mode token of the word
-occurs in it (single characters are dropped when the word has longer tokens: 省总工会 → 工会, 总工会),
-so the way the text happened to be segmented does not matter. A phrase is narrowed by its tokens in
+``-word`` / ``-"phrase"`` excludes. A word matches an article when the smallest search-mode tokens of
+the word all occur in it (see :func:`_term`: 困难职工 needs 困难 and 职工), so a text that segmented the
+same characters differently (困难职工家庭 as one word) is still found. A phrase is narrowed by its tokens in
 the index and then checked against the article's original text.
 
 Use :func:`search` with a :class:`SearchQuery`; it returns a :class:`SearchResult` whose hits carry
@@ -63,8 +63,21 @@ class ParsedQuery:
     excluded: list[Term]
 
 
+def _composed(word: str, parts: set[str]) -> bool:
+    """True when ``word`` is a concatenation of two or more of ``parts`` (其他 tokens)."""
+    ok = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        ok[end] = any(ok[start] and word[start:end] in parts for start in range(end) if word[start:end] != word)
+    return ok[-1]
+
+
 def _term(raw: str, phrase: bool) -> Term | None:
+    """The tokens a term needs: its search-mode tokens, without those made of others (困难职工 =
+    困难 + 职工: a text that segmented 困难职工家庭 as one word still has 困难 and 职工, never 困难职工)
+    and without single characters when longer tokens remain (省总工会 → 总工, 工会, 总工会)."""
     toks = list(dict.fromkeys(lexemes(raw)))
+    parts = set(toks)
+    toks = [t for t in toks if not _composed(t, parts)]
     longer = [t for t in toks if len(t) > 1]
     toks = longer or toks
     return Term(raw, tuple(toks), phrase) if toks else None

@@ -1,0 +1,311 @@
+"""Archive search (issue 18) on real SQLite and PostgreSQL databases: articles stored by the real
+pipeline are found by words, phrases and filters; a query segmented differently from the text still
+finds it; snippets are cut from the original text and escaped before highlighting; withdrawn and
+duplicate issues stay out unless asked; the index follows reprocessing and the migration builds it
+for rows stored before it existed. Timing is measured in bench/, never here."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import date
+
+import pytest
+from conftest import SAMPLES
+from sqlalchemy import text, update
+from sqlmodel import Session, select
+
+from worker import pipeline
+from worker.core.db import make_engine, migrate
+from worker.core.models import Article, Issue
+from worker.search import query as search_query
+from worker.search.index import index_size_bytes, lexemes
+from worker.search.query import QueryError, SearchQuery, make_snippet, parse_query, search
+
+# Two issues in the paper's layout, written for these tests.
+ISSUE_2024 = """浙江工人日报
+2024年3月5日 星期二
+第1版 要闻
+
+杭州市总工会举办全市职工书画展
+
+本报讯 记者王晓燕报道 3月4日，杭州市总工会在西湖区举办全市职工书画展，展出一线职工创作的书法、国画作品300余幅。
+
+全国劳动模范张建国出席开幕式并为获奖职工颁奖。他说，书画展让职工在工作之余有了展示才艺的舞台。
+
+第2版 综合
+
+宁波快递小哥有了“暖新驿站”
+
+本报讯 通讯员李明 记者陈晨报道 宁波市鄞州区的快递小哥们最近多了一个歇脚的地方。驿站门口挂着一块写有<骑手之家>的木牌，里面有微波炉、饮水机和充电宝。
+
+鄞州区总工会负责人介绍，全区已建成暖新驿站45个，服务外卖骑手和快递小哥2万余人次。
+"""
+
+ISSUE_2023 = """浙江工人日报
+2023年7月10日 星期一
+第1版 要闻
+
+温州开展夏季安全生产大检查
+
+本报讯 记者周海报道 7月8日起，温州市总工会联合应急管理部门开展为期一个月的夏季安全生产大检查，重点检查高温作业场所的防暑降温措施。
+
+检查组在瓯海区一家机械厂看到，车间墙上挂着职工自己创作的书画作品，工会主席说这能让大家放松心情。
+
+第3版 基层
+
+绍兴工会为困难职工送温暖
+
+本报讯 通讯员孙丽报道 近日，绍兴市柯桥区总工会走访慰问困难职工家庭32户，送去慰问金和生活用品。
+"""
+
+TITLE_ART = "杭州市总工会举办全市职工书画展"
+TITLE_COURIER = "宁波快递小哥有了“暖新驿站”"
+TITLE_SAFETY = "温州开展夏季安全生产大检查"
+TITLE_RELIEF = "绍兴工会为困难职工送温暖"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request, settings, tmp_path):
+    """A migrated database on each backend with the two issues stored by ``process_issue``; yields
+    (engine, session_factory, {file name: issue id})."""
+    url = f"sqlite:///{tmp_path / 's.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    migrate(url)
+    engine = make_engine(url)
+
+    @contextlib.contextmanager
+    def session_factory():
+        with Session(engine, expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    ids = {}
+    for name, body in (("2024-03-05_zjgrrb.txt", ISSUE_2024), ("2023-07-10_zjgrrb.txt", ISSUE_2023)):
+        data = body.encode()
+        with session_factory() as s:
+            issue = Issue(file_name=name, sha256=name, size=len(data), raw=data)
+            s.add(issue)
+            s.flush()
+            ids[name] = issue.id
+        assert pipeline.process_issue(ids[name], session_factory=session_factory, settings=settings).status \
+            == "processed"
+    yield engine, session_factory, ids
+    engine.dispose()
+
+
+def titles(engine, query: str, **kw) -> list[str]:
+    with engine.connect() as conn:
+        return [h.headline.text for h in search(conn, SearchQuery(query, **kw)).hits]
+
+
+def test_words_are_anded_and_found_in_title_or_body(archive):
+    engine, _, _ = archive
+    assert titles(engine, "书画展") == [TITLE_ART]
+    assert titles(engine, "书画展 西湖") == [TITLE_ART]  # 西湖 only in the body
+    assert titles(engine, "书画展 温州") == []
+    assert sorted(titles(engine, "总工会")) == sorted([TITLE_ART, TITLE_COURIER, TITLE_SAFETY, TITLE_RELIEF])
+    # 书画 alone is in the safety article's body too; 书画展 is not
+    assert sorted(titles(engine, "书画")) == sorted([TITLE_ART, TITLE_SAFETY])
+
+
+def test_phrase_must_occur_verbatim_and_excluded_words_remove(archive):
+    engine, _, _ = archive
+    assert titles(engine, '"全国劳动模范张建国"') == [TITLE_ART]
+    assert titles(engine, '"张建国劳动模范"') == []  # same words, not this order
+    assert titles(engine, "“暖新驿站”") == [TITLE_COURIER]  # Chinese quotation marks work too
+    assert sorted(titles(engine, "总工会 -书画")) == sorted([TITLE_COURIER, TITLE_RELIEF])
+    assert titles(engine, '总工会 -"安全生产" -宁波 -绍兴') == [TITLE_ART]
+
+
+def test_query_segmented_differently_from_the_text_still_finds_it(archive):
+    engine, _, _ = archive
+    # the text segments 困难职工家庭 as one word: 困难职工 is never one of its tokens …
+    assert "困难职工" not in lexemes("绍兴市柯桥区总工会走访慰问困难职工家庭32户")
+    # … while the query alone is one word (慰问/困难职工): still found
+    assert titles(engine, "困难职工") == [TITLE_RELIEF]
+    assert titles(engine, "慰问困难职工") == [TITLE_RELIEF]
+    assert titles(engine, "劳动模范") == titles(engine, "模范") == [TITLE_ART]
+    # 市总工会 is not a token of 杭州市总工会 (cut 杭州市/总工会) but its parts are
+    assert "市总工会" not in lexemes("杭州市总工会在西湖区举办")
+    assert TITLE_ART in titles(engine, "市总工会")
+
+
+def test_filters(archive):
+    engine, session_factory, ids = archive
+    with session_factory() as s:
+        art = s.exec(select(Article).where(Article.title == TITLE_ART)).one()
+    assert titles(engine, "总工会", date_from=date(2024, 1, 1)) != []
+    assert sorted(titles(engine, "总工会", date_from=date(2024, 1, 1))) == sorted([TITLE_ART, TITLE_COURIER])
+    assert sorted(titles(engine, "总工会", date_to=date(2023, 12, 31))) == sorted([TITLE_SAFETY, TITLE_RELIEF])
+    assert titles(engine, "总工会", date_from=date(2023, 7, 10), date_to=date(2023, 7, 10), page=3) == [TITLE_RELIEF]
+    assert titles(engine, "总工会", topic=art.category) == [TITLE_ART]
+    assert titles(engine, "总工会", place="杭州市") == [TITLE_ART]  # any surface form of the place
+    assert titles(engine, "总工会", place="杭州") == [TITLE_ART]
+    assert titles(engine, "总工会", person="王晓燕") == [TITLE_ART]  # the byline's reporter
+    assert titles(engine, "总工会", page=2) == [TITLE_COURIER]
+    assert sorted(titles(engine, "总工会", issue_id=ids["2023-07-10_zjgrrb.txt"])) == sorted([TITLE_SAFETY, TITLE_RELIEF])
+    assert titles(engine, "总工会", kind="brief") == []
+
+
+def test_sort_by_date_and_paging_and_relevance(archive):
+    engine, _, _ = archive
+    by_date = titles(engine, "总工会", sort="date")
+    assert set(by_date[:2]) == {TITLE_COURIER, TITLE_ART}
+    assert set(by_date[2:]) == {TITLE_SAFETY, TITLE_RELIEF}  # the 2023 issue after the 2024 one
+    page1 = titles(engine, "总工会", sort="date", limit=3)
+    page2 = titles(engine, "总工会", sort="date", limit=3, offset=3)
+    assert page1 + page2 == by_date and len(page2) == 1
+    # relevance: the headline weighs more, so the article titled 安全生产 comes first
+    ranked = titles(engine, "安全生产 工会")
+    assert ranked[0] == TITLE_SAFETY
+    with engine.connect() as conn:
+        result = search(conn, SearchQuery("书画展"))
+    assert result.total == 1 and result.total_exact and result.total_label == "1"
+    assert result.hits[0].score > 0 and result.hits[0].issue_date == date(2024, 3, 5)
+
+
+def test_totals_are_capped_and_very_common_words_rank_the_newest_candidates(archive, monkeypatch):
+    engine, _, _ = archive
+    monkeypatch.setattr(search_query, "TOTAL_CAP", 2)
+    monkeypatch.setattr(search_query, "RANK_ALL_UP_TO", 2)
+    monkeypatch.setattr(search_query, "CANDIDATES", 2)
+    with engine.connect() as conn:
+        result = search(conn, SearchQuery("总工会"))
+    assert not result.total_exact and result.total == 2 and result.total_label == "2+"
+    # ranked among the 2 newest matches only: the 2024 issue's articles
+    assert sorted(h.headline.text for h in result.hits) == sorted([TITLE_ART, TITLE_COURIER])
+    with engine.connect() as conn:
+        assert len(search(conn, SearchQuery("总工会", sort="date")).hits) == 4  # paging by date reaches all
+
+
+def test_snippets_come_from_the_original_text_escaped_then_highlighted(archive):
+    engine, _, _ = archive
+    with engine.connect() as conn:
+        [hit] = search(conn, SearchQuery("骑手之家")).hits
+    # original text, with the punctuation and the angle brackets the index drops
+    assert "<骑手之家>" in hit.snippet.text
+    s, e = hit.snippet.spans[0]
+    assert hit.snippet.text[s:e] == "骑手之家"
+    assert "&lt;<mark>骑手之家</mark>&gt;" in hit.snippet.html
+    assert "<骑手" not in hit.snippet.html
+    assert hit.snippet.__html__() == hit.snippet.html
+    # markup in the query is never echoed unescaped
+    with engine.connect() as conn:
+        [hit] = search(conn, SearchQuery("<b>驿站</b>")).hits
+    assert "<b>" not in hit.snippet.html and "<mark>驿站</mark>" in hit.snippet.html
+    assert hit.headline.text == TITLE_COURIER and "<mark>驿站</mark>" in hit.headline.html
+    assert "&ldquo;" not in hit.headline.html and "“" in hit.headline.html  # quotes need no escaping
+
+
+def test_withdrawn_and_duplicate_issues_are_left_out_unless_asked(archive):
+    engine, session_factory, ids = archive
+    for status in ("withdrawn", "duplicate"):
+        with session_factory() as s:
+            s.execute(update(Issue).where(Issue.id == ids["2023-07-10_zjgrrb.txt"]).values(status=status))
+        assert sorted(titles(engine, "总工会")) == sorted([TITLE_ART, TITLE_COURIER]), status
+        assert len(titles(engine, "总工会", include_withdrawn=True)) == 4, status
+
+
+def test_reprocessing_keeps_the_index_in_step(archive, settings):
+    engine, session_factory, ids = archive
+    issue_id = ids["2024-03-05_zjgrrb.txt"]
+    with session_factory() as s:
+        old_ids = set(s.exec(select(Article.id).where(Article.issue_id == issue_id)))
+        pipeline.reset_for_rerun(s, [issue_id])
+    assert pipeline.process_issue(issue_id, session_factory=session_factory, settings=settings).status == "processed"
+    with engine.connect() as conn:
+        hits = search(conn, SearchQuery("总工会", include_withdrawn=True)).hits
+    assert len(hits) == 4  # no stale entries of the replaced articles
+    assert not old_ids & {h.article_id for h in hits if h.issue_id == issue_id}
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM " + ("article_search" if engine.dialect.name == "postgresql"
+                                                          else "article_fts"))).scalar()
+        assert n == 4
+        assert index_size_bytes(conn) > 0
+
+
+def test_the_migration_builds_the_index_for_stored_articles(archive):
+    from alembic import command
+    from alembic.config import Config
+
+    from worker.core.settings import PROJECT_ROOT
+
+    engine, _, _ = archive
+    url = engine.url.render_as_string(hide_password=False)
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, "0001")  # the articles stay, the index goes
+    engine.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM article")).scalar() == 4
+    command.upgrade(cfg, "head")
+    engine.dispose()
+    assert titles(engine, "书画展") == [TITLE_ART]
+    assert len(titles(engine, "总工会")) == 4
+
+
+def test_parse_query():
+    q = parse_query('书画展 "全国 劳动模范" -温州 -"安全 生产" “暖新驿站”')
+    assert [(t.text, t.phrase) for t in q.terms] == [("书画展", False), ("全国 劳动模范", True), ("暖新驿站", True)]
+    assert [t.text for t in q.excluded] == ["温州", "安全 生产"]
+    assert "省" not in parse_query("省总工会").terms[0].tokens  # single characters dropped
+    assert parse_query("劳动模范").terms[0].tokens == ("劳动", "模范")  # made of its parts: the parts
+    assert parse_query("AI").terms[0].tokens == ("ai",)
+    for bad in ("", "   ", "，。！", "-工会", '-"安全生产"'):
+        with pytest.raises(QueryError):
+            parse_query(bad)
+
+
+def test_search_refuses_bad_sort_and_paging(archive):
+    engine, _, _ = archive
+    with engine.connect() as conn:
+        for kw in ({"sort": "best"}, {"limit": 0}, {"offset": -1}):
+            with pytest.raises(QueryError):
+                search(conn, SearchQuery("工会", **kw))
+
+
+def test_make_snippet_cuts_around_the_matches():
+    pattern = search_query.highlight_pattern(parse_query("书画展"))
+    body = "开头的话。" * 40 + "今年的书画展很热闹。" + "结尾。" * 40
+    snip = make_snippet(body, pattern, width=30)
+    assert snip.text.startswith("…") and snip.text.endswith("…")
+    assert len(snip.text) == 32
+    [(s, e)] = snip.spans
+    assert snip.text[s:e] == "书画展"
+    assert make_snippet("短文。", pattern).text == "短文。"
+
+
+def test_cli_search_after_the_demo_sample(settings, monkeypatch):
+    """`briefing search 书画展` after processing the demo's sample finds its article; --json and
+    filters work; nothing found exits 1."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from worker.core.db import session_scope
+    from worker.intake import inbox
+    from worker.ops.cli import app
+
+    for name in ("000_251c0b359e5127ab.txt", "2024-12-24_zjgrrb.txt"):
+        (settings.inbox_dir / name).write_bytes((SAMPLES / name).read_bytes())
+    for issue_id in inbox.scan(session_scope, settings, time.time() + 3600).new_issue_ids:
+        assert pipeline.process_issue(issue_id).status == "processed"
+    runner = CliRunner()
+    out = runner.invoke(app, ["search", "书画展", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["total"] == 1
+    assert "全国职工书画展在金华开幕" in data["hits"][0]["headline"]["text"]
+    assert "<mark>书画展</mark>" in data["hits"][0]["headline"]["html"]
+    out = runner.invoke(app, ["search", "书画展", "--place", "金华", "--topic", "职工文化"])
+    assert out.exit_code == 0 and "书画展" in out.stdout
+    out = runner.invoke(app, ["search", "暖新驿站", "--from", "2024-12-24", "--to", "2024-12-24", "--json"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["hits"][0]["issue_date"] == "2024-12-24"
+    assert runner.invoke(app, ["search", "书画展", "--to", "2020-01-01"]).exit_code == 1
+    assert runner.invoke(app, ["search", "-书画展"]).exit_code == 2
+    assert runner.invoke(app, ["search", "书画展", "--topic", "nonsense"]).exit_code == 2
