@@ -130,24 +130,15 @@ def measure_queries(engine, reps: int, like_reps: int) -> Timings:
 
 
 def exact_counts(engine) -> dict[str, int]:
-    """Uncapped hit counts of the unfiltered queries (to show which stratum each falls in)."""
-    from worker.search.query import SearchQuery, search
+    """Uncapped hit counts of the unfiltered queries (to show which stratum each falls in), counted
+    through the same index conditions the search uses."""
+    from worker.search.query import SearchQuery, _plan, _run, parse_query
 
     out = {}
     with engine.connect() as conn:
         for _, query in QUERIES:
-            # count through the index by paging by date in big steps (the API caps its count)
-            n, offset = 0, 0
-            while True:
-                r = search(conn, SearchQuery(query, sort="date", limit=500, offset=offset))
-                n += len(r.hits)
-                if len(r.hits) < 500:
-                    break
-                offset += 500
-                if offset >= 5000:  # enough to call it very common
-                    n = -n
-                    break
-            out[query] = n
+            plan = _plan(conn.dialect.name, parse_query(query), SearchQuery(query))
+            out[query] = _run(conn, plan, f"SELECT count(*) {plan.sql_from}", plan.params).scalar()
     return out
 
 
@@ -263,8 +254,7 @@ def run(printer: Printer, seed: int, archive_issues: int, *, corpus_issues: int 
             printer.info(f"{db}: {size.issues:,} issues, {size.articles:,} articles stored and indexed "
                          f"in {time.perf_counter() - t0:.0f} s")
             counts = exact_counts(engine)
-            printer.info("hits without filter: " + "; ".join(
-                f"{q} {n if n >= 0 else f'>{-n}'}" for q, n in counts.items()))
+            printer.info("hits without filter: " + "; ".join(f"{q} {n:,}" for q, n in counts.items()))
             t = measure_queries(engine, reps, like_reps)
             for stratum in STRATA:
                 s_ms, l_ms = t.search_ms[stratum], t.like_ms[stratum]

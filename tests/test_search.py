@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
@@ -22,42 +23,9 @@ from worker.search import query as search_query
 from worker.search.index import index_size_bytes, lexemes
 from worker.search.query import QueryError, SearchQuery, make_snippet, parse_query, search
 
-# Two issues in the paper's layout, written for these tests.
-ISSUE_2024 = """浙江工人日报
-2024年3月5日 星期二
-第1版 要闻
+#: Two issues in the paper's layout, written for these tests (tests/data/search/).
+ISSUES = Path(__file__).resolve().parent / "data" / "search"
 
-杭州市总工会举办全市职工书画展
-
-本报讯 记者王晓燕报道 3月4日，杭州市总工会在西湖区举办全市职工书画展，展出一线职工创作的书法、国画作品300余幅。
-
-全国劳动模范张建国出席开幕式并为获奖职工颁奖。他说，书画展让职工在工作之余有了展示才艺的舞台。
-
-第2版 综合
-
-宁波快递小哥有了“暖新驿站”
-
-本报讯 通讯员李明 记者陈晨报道 宁波市鄞州区的快递小哥们最近多了一个歇脚的地方。驿站门口挂着一块写有<骑手之家>的木牌，里面有微波炉、饮水机和充电宝。
-
-鄞州区总工会负责人介绍，全区已建成暖新驿站45个，服务外卖骑手和快递小哥2万余人次。
-"""
-
-ISSUE_2023 = """浙江工人日报
-2023年7月10日 星期一
-第1版 要闻
-
-温州开展夏季安全生产大检查
-
-本报讯 记者周海报道 7月8日起，温州市总工会联合应急管理部门开展为期一个月的夏季安全生产大检查，重点检查高温作业场所的防暑降温措施。
-
-检查组在瓯海区一家机械厂看到，车间墙上挂着职工自己创作的书画作品，工会主席说这能让大家放松心情。
-
-第3版 基层
-
-绍兴工会为困难职工送温暖
-
-本报讯 通讯员孙丽报道 近日，绍兴市柯桥区总工会走访慰问困难职工家庭32户，送去慰问金和生活用品。
-"""
 
 TITLE_ART = "杭州市总工会举办全市职工书画展"
 TITLE_COURIER = "宁波快递小哥有了“暖新驿站”"
@@ -84,8 +52,8 @@ def archive(request, settings, tmp_path):
                 raise
 
     ids = {}
-    for name, body in (("2024-03-05_zjgrrb.txt", ISSUE_2024), ("2023-07-10_zjgrrb.txt", ISSUE_2023)):
-        data = body.encode()
+    for name in ("2024-03-05_zjgrrb.txt", "2023-07-10_zjgrrb.txt"):
+        data = (ISSUES / name).read_bytes()
         with session_factory() as s:
             issue = Issue(file_name=name, sha256=name, size=len(data), raw=data)
             s.add(issue)
@@ -147,7 +115,8 @@ def test_filters(archive):
     assert titles(engine, "总工会", place="杭州") == [TITLE_ART]
     assert titles(engine, "总工会", person="王晓燕") == [TITLE_ART]  # the byline's reporter
     assert titles(engine, "总工会", page=2) == [TITLE_COURIER]
-    assert sorted(titles(engine, "总工会", issue_id=ids["2023-07-10_zjgrrb.txt"])) == sorted([TITLE_SAFETY, TITLE_RELIEF])
+    in_2023 = titles(engine, "总工会", issue_id=ids["2023-07-10_zjgrrb.txt"])
+    assert sorted(in_2023) == sorted([TITLE_SAFETY, TITLE_RELIEF])
     assert titles(engine, "总工会", kind="brief") == []
 
 

@@ -524,6 +524,18 @@ def _print_hits(result, labels: dict[str, str]) -> None:
     console.print(table)
 
 
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the stored articles (after the segmenter's dictionary changed:
+    new places in config/gazetteer.yaml or terms in config/taxonomy.yaml)."""
+    from worker.core.db import get_engine
+    from worker.search.index import rebuild_index
+
+    with get_engine().begin() as conn:
+        n = rebuild_index(conn)
+    console.print(f"search index rebuilt: {n} article(s)")
+
+
 def main() -> None:
     """The ``briefing`` console script: :data:`app`, with database errors explained in one line
     (a database that was never migrated printed a long SQLAlchemy traceback ending in "no such

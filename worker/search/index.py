@@ -86,13 +86,8 @@ def lexemes(text_: str) -> list[str]:
     each cut to its runs of letters/digits (punctuation and spaces dropped: 3.5% → 3, 5)."""
     from worker.enrich.segment import get_segmenter
 
-    out: list[str] = []
-    for tok in get_segmenter().cut_for_search(text_, True):
-        if tok.isalnum():
-            out.append(tok.lower())
-        elif not tok.isspace():
-            out.extend(_TOKEN.findall(tok.lower()))
-    return out
+    # one C-speed pass over the joined tokens, not a Python step per token
+    return _TOKEN.findall(" ".join(get_segmenter().cut_for_search(text_, True)).lower())
 
 
 def headline_of(kicker: str | None, title: str | None, subtitle: str | None) -> str:
