@@ -278,3 +278,22 @@ def test_cli_search_after_the_demo_sample(settings, monkeypatch):
     assert runner.invoke(app, ["search", "书画展", "--to", "2020-01-01"]).exit_code == 1
     assert runner.invoke(app, ["search", "-书画展"]).exit_code == 2
     assert runner.invoke(app, ["search", "书画展", "--topic", "nonsense"]).exit_code == 2
+
+
+def test_query_from_form_values_for_the_console(archive):
+    engine, _, ids = archive
+    q = search_query.query_from_params({"q": " 总工会 ", "from": "2024-01-01", "to": "", "page": "2", "sort": "date",
+                                        "p": "1", "issue": str(ids["2024-03-05_zjgrrb.txt"])}, page_size=1)
+    assert (q.text, q.date_from, q.date_to, q.page, q.sort, q.limit, q.offset) == \
+        ("总工会", date(2024, 1, 1), None, 2, "date", 1, 0)
+    assert not q.include_withdrawn
+    with engine.connect() as conn:
+        first = search(conn, search_query.query_from_params({"q": "总工会", "sort": "date"}, page_size=3))
+        second = search(conn, search_query.query_from_params({"q": "总工会", "sort": "date", "p": "2"}, page_size=3))
+    assert first.has_next and not first.has_previous and len(first.hits) == 3
+    assert second.has_previous and not second.has_next and len(second.hits) == 1
+    assert search_query.query_from_params({"q": "x", "include_withdrawn": "1"}).include_withdrawn
+    for bad in ({"q": "x", "from": "2024-13-01"}, {"q": "x", "page": "二"}, {"q": "x", "sort": "best"}):
+        with pytest.raises(QueryError) as exc:
+            search_query.query_from_params(bad)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in str(exc.value))  # a message the office can read

@@ -3,8 +3,9 @@
 Text goes through the enrichment's segmenter (:func:`worker.enrich.segment.get_segmenter`, with the
 gazetteer's places and the taxonomy's domain terms as words) in search mode (``cut_for_search``: a
 long word is indexed whole and as its dictionary 2- and 3-character parts, so 劳动模范 is found by
-劳动模范, 劳动 or 模范). Tokens are lower-cased and cut to runs of letters and digits (:func:`lexemes`),
-so PostgreSQL's ``simple`` parser and SQLite's ``unicode61`` tokenizer see exactly our tokens.
+劳动模范, 劳动 or 模范). The tokens are stored joined by spaces (:func:`segmented`); the database's
+tokenizer — PostgreSQL's parser with the ``simple`` configuration, SQLite's ``unicode61`` — drops the
+punctuation and folds case, on the stored text and on the query's tokens alike.
 
 * **PostgreSQL**: table ``article_search`` — ``article_id`` (→ article, cascade), ``sort_key`` and
   ``document tsvector`` = ``setweight(to_tsvector('simple', headline), 'A') ||
@@ -81,13 +82,22 @@ def key_range(date_from: date | None, date_to: date | None) -> tuple[int, int]:
     return lo, hi
 
 
-def lexemes(text_: str) -> list[str]:
-    """Search-mode tokens of ``text_`` in order: rjieba ``cut_for_search`` (HMM on), lower-cased,
-    each cut to its runs of letters/digits (punctuation and spaces dropped: 3.5% → 3, 5)."""
+def segmented(text_: str) -> str:
+    """``text_`` in search-mode tokens (rjieba ``cut_for_search``, HMM on) joined by spaces, as
+    stored in the index. Punctuation and spaces stay in: the database's own tokenizer (FTS5
+    ``unicode61``, PostgreSQL's parser with ``simple``) drops them and folds case, and the query's
+    tokens go through that same tokenizer (see :mod:`worker.search.query`)."""
     from worker.enrich.segment import get_segmenter
 
-    # one C-speed pass over the joined tokens, not a Python step per token
-    return _TOKEN.findall(" ".join(get_segmenter().cut_for_search(text_, True)).lower())
+    return " ".join(get_segmenter().cut_for_search(text_, True))
+
+
+def lexemes(text_: str) -> list[str]:
+    """The search-mode tokens of ``text_`` that can match anything: lower-cased, those with at
+    least one letter or digit (punctuation and spaces dropped), in order. Used for queries."""
+    from worker.enrich.segment import get_segmenter
+
+    return [t.lower() for t in get_segmenter().cut_for_search(text_, True) if _TOKEN.search(t)]
 
 
 def headline_of(kicker: str | None, title: str | None, subtitle: str | None) -> str:
@@ -104,12 +114,12 @@ def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[
 def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Segment ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title, subtitle,
     paragraphs, places, people``) into index documents: ``key``, ``id``, ``issue_id``, ``head`` and
-    ``body`` (space-separated lexemes) and ``facets`` (list of facet tokens)."""
+    ``body`` (:func:`segmented` text) and ``facets`` (list of facet tokens)."""
     docs = []
     for r in rows:
         docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
-                     "head": " ".join(lexemes(headline_of(r["kicker"], r["title"], r["subtitle"]))),
-                     "body": " ".join(lexemes("\n".join(r["paragraphs"] or []))),
+                     "head": segmented(headline_of(r["kicker"], r["title"], r["subtitle"])),
+                     "body": segmented("\n".join(r["paragraphs"] or [])),
                      "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [])})
     return docs
 

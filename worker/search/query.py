@@ -8,7 +8,9 @@ the index and then checked against the article's original text.
 
 Use :func:`search` with a :class:`SearchQuery`; it returns a :class:`SearchResult` whose hits carry
 the headline and a snippet as :class:`Snippet` (plain text + highlight spans, and ``.html`` with the
-text escaped before ``<mark>`` is added; ``__html__`` makes Jinja print it unescaped).
+text escaped before ``<mark>`` is added; ``__html__`` makes Jinja print it unescaped). The console's
+检索 page builds its query with :func:`query_from_params` from the form's values and pages with
+``SearchResult.has_previous`` / ``has_next``.
 
 Costs are bounded for any query: the total is counted exactly up to :data:`TOTAL_CAP` and then shown
 as "1000+"; sorted by date, a page is a walk of the date-ordered index key; sorted by relevance, a
@@ -22,6 +24,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,7 +46,8 @@ _TERM = re.compile(r'(-?)(?:"([^"]*)"?|“([^”]*)”?|(\S+))')
 
 
 class QueryError(ValueError):
-    """A query that cannot be run (no word to look for, unknown sort, bad paging)."""
+    """A query that cannot be run (no word to look for, unknown sort, bad paging, a bad date in a
+    form). The message is in Chinese, fit to show the office as is."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def parse_query(query: str) -> ParsedQuery:
         if term:
             (excluded if neg else terms).append(term)
     if not terms:
-        raise QueryError("nothing to search for: give at least one word or \"phrase\" (not only -excluded)")
+        raise QueryError("请输入至少一个检索词或“短语”（不能只有 -排除词）")
     return ParsedQuery(terms, excluded)
 
 
@@ -187,16 +191,58 @@ class SearchResult:
         """"37", or "1000+" past the cap."""
         return str(self.total) if self.total_exact else f"{TOTAL_CAP}+"
 
+    @property
+    def has_previous(self) -> bool:
+        return self.query.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page may hold hits (past the cap: while pages come back full)."""
+        shown = self.query.offset + len(self.hits)
+        return shown < self.total if self.total_exact else len(self.hits) == self.query.limit
+
+
+def query_from_params(params: Mapping[str, str], page_size: int = 20) -> SearchQuery:
+    """A :class:`SearchQuery` from web form/query-string values (the console's 检索 page):
+    ``q``, ``from``/``to`` (YYYY-MM-DD), ``topic``, ``place``, ``person``, ``page`` (版), ``issue``,
+    ``kind``, ``sort`` (relevance | date), ``p`` (result page, from 1), ``include_withdrawn``
+    (any non-empty value but "0"). Empty values mean "any". Raises :class:`QueryError` with a
+    message fit to show the user (in Chinese) for a bad date or number."""
+    def value(key: str) -> str | None:
+        v = (params.get(key) or "").strip()
+        return v or None
+
+    def number(key: str, label: str) -> int | None:
+        v = value(key)
+        if v is None:
+            return None
+        if not v.isdigit():
+            raise QueryError(f"{label}应为数字：{v}")
+        return int(v)
+
+    def day(key: str, label: str) -> date | None:
+        v = value(key)
+        try:
+            return date.fromisoformat(v) if v else None
+        except ValueError:
+            raise QueryError(f"{label}应为日期（YYYY-MM-DD）：{v}") from None
+
+    sort = value("sort") or "relevance"
+    if sort not in SORTS:
+        raise QueryError(f"排序方式应为 relevance 或 date：{sort}")
+    result_page = max(1, number("p", "页码") or 1)
+    return SearchQuery(value("q") or "", date_from=day("from", "起始日期"), date_to=day("to", "截止日期"),
+                       topic=value("topic"), place=value("place"), person=value("person"),
+                       page=number("page", "版次"), issue_id=number("issue", "期号"), kind=value("kind"),
+                       sort=sort, limit=page_size, offset=(result_page - 1) * page_size,
+                       include_withdrawn=value("include_withdrawn") not in (None, "0"))
+
 
 # --- SQL --------------------------------------------------------------------------------------
 
 
 def _fts_string(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
-
-
-def _ts_lexeme(s: str, weight: str = "") -> str:
-    return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'" + (":" + weight if weight else "")
 
 
 def _facet_tokens(q: SearchQuery) -> list[str]:
@@ -212,21 +258,34 @@ def _facet_tokens(q: SearchQuery) -> list[str]:
     return out
 
 
-def _match(dialect: str, parsed: ParsedQuery, facet_toks: list[str], headline_only: bool) -> str:
-    """The MATCH expression (FTS5) or tsquery text (PostgreSQL)."""
-    if dialect == "postgresql":
-        w = "A" if headline_only else ""
-        pos = [_ts_lexeme(t, w) for term in parsed.terms for t in term.tokens]
-        pos += [_ts_lexeme(f) for f in facet_toks]
-        neg = ["!(" + " & ".join(_ts_lexeme(t) for t in term.tokens) + ")" for term in parsed.excluded]
-        return " & ".join(pos + neg)
-    words = " AND ".join(_fts_string(t) for term in parsed.terms for t in term.tokens)
-    expr = f"headline : ({words})" if headline_only else f"({words})"
+def _match_fts5(parsed: ParsedQuery, facet_toks: list[str]) -> str:
+    """The FTS5 MATCH expression: every token a quoted string, which FTS5 tokenizes exactly as it
+    tokenized the stored text."""
+    expr = "(" + " AND ".join(_fts_string(t) for term in parsed.terms for t in term.tokens) + ")"
     for f in facet_toks:
         expr += f" AND facets : {_fts_string(f)}"
     for term in parsed.excluded:
         expr = f"({expr}) NOT (" + " AND ".join(_fts_string(t) for t in term.tokens) + ")"
     return expr
+
+
+def _match_tsquery(parsed: ParsedQuery, facet_toks: list[str], params: dict[str, Any]) -> str:
+    """A tsquery SQL expression: each token through ``plainto_tsquery('simple', …)`` — the parser
+    that made the stored lexemes — combined with ``&&`` / ``!!``; facets are literal lexemes.
+    Adds its values to ``params``."""
+    def tok(t: str) -> str:
+        name = f"t{len(params)}"
+        params[name] = t
+        return f"plainto_tsquery('simple', :{name})"
+
+    parts = [tok(t) for term in parsed.terms for t in term.tokens]
+    for f in facet_toks:
+        name = f"t{len(params)}"
+        params[name] = "'" + f.replace("\\", "\\\\").replace("'", "''") + "'"
+        parts.append(f"CAST(:{name} AS tsquery)")
+    for term in parsed.excluded:
+        parts.append("!!(" + " && ".join(tok(t) for t in term.tokens) + ")")
+    return "(" + " && ".join(parts) + ")"
 
 
 @dataclass
@@ -238,17 +297,19 @@ class _Plan:
     score: str  # relevance expression: smaller sorts first
 
 
-def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery, headline_only: bool = False) -> _Plan:
+def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery) -> _Plan:
     lo, hi = key_range(q.date_from, q.date_to)
-    params: dict[str, Any] = {"m": _match(dialect, parsed, _facet_tokens(q), headline_only), "lo": lo, "hi": hi}
+    params: dict[str, Any] = {"lo": lo, "hi": hi}
     if dialect == "postgresql":
         key = "s.sort_key"
+        tsq = _match_tsquery(parsed, _facet_tokens(q), params)
         sql = ("FROM article_search s JOIN article a ON a.id = s.article_id JOIN issue i ON i.id = a.issue_id "
-               "WHERE s.document @@ CAST(:m AS tsquery) AND s.sort_key BETWEEN :lo AND :hi")
-        score = "-ts_rank(s.document, CAST(:m AS tsquery), 1)"
+               f"WHERE s.document @@ {tsq} AND s.sort_key BETWEEN :lo AND :hi")
+        score = f"-ts_rank(s.document, {tsq}, 1)"  # headline lexemes weigh A (1.0), body B (0.4)
         contains = "strpos(lower(a.search_text), lower(:{p})) > 0"
     else:
         key = "f.rowid"
+        params["m"] = _match_fts5(parsed, _facet_tokens(q))
         sql = (f"FROM article_fts f JOIN article a ON a.id = (f.rowid & {ID_MASK}) JOIN issue i ON i.id = a.issue_id "
                "WHERE article_fts MATCH :m AND f.rowid BETWEEN :lo AND :hi")
         score = "bm25(article_fts, 4.0, 1.0, 0.0)"  # headline weighs 4× the body; facets nothing
@@ -290,9 +351,9 @@ def search(db, q: SearchQuery) -> SearchResult:
     for, an unknown ``sort`` or a bad ``limit``/``offset``. Articles of withdrawn or duplicate
     issues are left out unless ``q.include_withdrawn``."""
     if q.sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        raise QueryError(f"排序方式应为 {' 或 '.join(SORTS)}：{q.sort}")
     if q.limit < 1 or q.offset < 0:
-        raise QueryError("limit must be at least 1 and offset not negative")
+        raise QueryError("每页条数至少为 1，起始位置不能为负")
     parsed = parse_query(q.text)
     dialect = _dialect(db)
     plan = _plan(dialect, parsed, q)
