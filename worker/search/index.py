@@ -100,6 +100,14 @@ def lexemes(text_: str) -> list[str]:
     return [t.lower() for t in get_segmenter().cut_for_search(text_, True) if _TOKEN.search(t)]
 
 
+def words(text_: str) -> list[str]:
+    """The precise-mode words of ``text_`` (rjieba ``cut``, HMM on), lower-cased, those with a letter
+    or digit. The query side uses them with :func:`lexemes` to pick the tokens a word needs."""
+    from worker.enrich.segment import get_segmenter
+
+    return [t.lower() for t in get_segmenter().cut(text_, True) if _TOKEN.search(t)]
+
+
 def headline_of(kicker: str | None, title: str | None, subtitle: str | None) -> str:
     """The headline block as stored in ``Article.search_text`` (kicker, title, subtitle)."""
     return " ".join(x for x in (kicker, title, subtitle) if x)
