@@ -297,3 +297,17 @@ def test_query_from_form_values_for_the_console(archive):
         with pytest.raises(QueryError) as exc:
             search_query.query_from_params(bad)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(exc.value))  # a message the office can read
+
+
+def test_a_huge_article_is_indexed_within_the_enrichment_bound():
+    from worker.enrich.segment import MAX_DOC_CHARS
+    from worker.search.index import documents, segmented
+
+    sentence = "杭州市总工会举办职工技能大赛，共有120名职工参赛。"
+    body = sentence * (3_000_000 // len(sentence))
+    [doc] = documents([{"id": 1, "issue_id": 1, "issue_date": date(2024, 1, 2), "kicker": None,
+                        "title": "职工技能大赛举行", "subtitle": None, "paragraphs": [body], "places": ["杭州"],
+                        "people": []}])
+    assert {"职工", "技能", "大赛"} <= set(doc["head"].split())
+    assert doc["body"] == segmented(body[:MAX_DOC_CHARS])  # the first MAX_DOC_CHARS characters only
+    assert doc["facets"] == ["issue=1", "place=杭州"]

@@ -122,12 +122,16 @@ def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[
 def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Segment ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title, subtitle,
     paragraphs, places, people``) into index documents: ``key``, ``id``, ``issue_id``, ``head`` and
-    ``body`` (:func:`segmented` text) and ``facets`` (list of facet tokens)."""
+    ``body`` (:func:`segmented` text) and ``facets`` (list of facet tokens). The body is indexed up
+    to ``MAX_DOC_CHARS`` characters, the bound enrichment keeps too (a file that is one 6-million-
+    character paragraph would otherwise cost gigabytes of tokens); the article keeps all of it."""
+    from worker.enrich.segment import MAX_DOC_CHARS
+
     docs = []
     for r in rows:
         docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
                      "head": segmented(headline_of(r["kicker"], r["title"], r["subtitle"])),
-                     "body": segmented("\n".join(r["paragraphs"] or [])),
+                     "body": segmented("\n".join(r["paragraphs"] or [])[:MAX_DOC_CHARS]),
                      "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [])})
     return docs
 
