@@ -111,6 +111,13 @@ def test_filters(archive):
     assert sorted(titles(engine, "总工会", date_to=date(2023, 12, 31))) == sorted([TITLE_SAFETY, TITLE_RELIEF])
     assert titles(engine, "总工会", date_from=date(2023, 7, 10), date_to=date(2023, 7, 10), page=3) == [TITLE_RELIEF]
     assert titles(engine, "总工会", topic=art.category) == [TITLE_ART]
+    # a person's topic correction is searchable at once (PostgreSQL keeps its facet by trigger)
+    from worker.enrich.learning import record_correction
+
+    with session_factory() as s:
+        record_correction(s, art.id, "model_workers", "编辑")
+    assert titles(engine, "总工会", topic="model_workers") == [TITLE_ART]
+    assert titles(engine, "总工会", topic=art.category) == []
     assert titles(engine, "总工会", place="杭州市") == [TITLE_ART]  # any surface form of the place
     assert titles(engine, "总工会", place="杭州") == [TITLE_ART]
     assert titles(engine, "总工会", person="王晓燕") == [TITLE_ART]  # the byline's reporter
@@ -307,7 +314,7 @@ def test_a_huge_article_is_indexed_within_the_enrichment_bound():
     body = sentence * (3_000_000 // len(sentence))
     [doc] = documents([{"id": 1, "issue_id": 1, "issue_date": date(2024, 1, 2), "kicker": None,
                         "title": "职工技能大赛举行", "subtitle": None, "paragraphs": [body], "places": ["杭州"],
-                        "people": []}])
+                        "people": [], "category": "skills_competition"}])
     assert {"职工", "技能", "大赛"} <= set(doc["head"].split())
     assert doc["body"] == segmented(body[:MAX_DOC_CHARS])  # the first MAX_DOC_CHARS characters only
     assert doc["facets"] == ["issue=1", "place=杭州"]

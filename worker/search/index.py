@@ -17,8 +17,10 @@ punctuation and folds case, on the stored text and on the query's tokens alike.
 ``sort_key`` = ``issue_date.toordinal() << 32 | article_id``: ordering by it is ordering by issue
 date (newest first when descending), and a date range is a key range — FTS5 and the b-tree both walk
 it without sorting. Facets are single tokens ``issue=12``, ``place=杭州``, ``person=张三`` (``=`` never
-occurs in a text token), so the place/person/issue filters are index look-ups too. Topic, page and
-kind are read from ``article`` at query time (a topic can be corrected after indexing).
+occurs in a text token), so the place/person/issue filters are index look-ups too. On PostgreSQL the
+topic is a facet as well (``topic=culture``), kept current by a trigger on ``article.category`` (a
+person's correction, ``briefing reclassify``); SQLite reads the topic from ``article`` at query time
+(its key-ordered reads make that cheap). Page and kind are read from ``article`` on both.
 
 Headline = kicker, title, subtitle; body = the paragraphs: the same text as ``Article.search_text``,
 from which snippets are cut.
@@ -54,6 +56,16 @@ POSTGRES_TABLE_DDL = (
     " document tsvector NOT NULL)"
 )
 #: Built after a bulk load (one GIN build is much faster than growing it row by row).
+#: A person's topic correction (or ``briefing reclassify``) updates ``article.category``; this keeps
+#: the ``topic=…`` lexeme of the PostgreSQL document current (enrich cannot call up into search).
+POSTGRES_TRIGGER_DDL = (
+    "CREATE OR REPLACE FUNCTION article_search_topic() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " UPDATE article_search SET document = ts_delete(document, ARRAY['topic=' || OLD.category])"
+    " || array_to_tsvector(ARRAY['topic=' || NEW.category]) WHERE article_id = NEW.id;"
+    " RETURN NULL; END $$",
+    "CREATE OR REPLACE TRIGGER article_search_topic AFTER UPDATE OF category ON article FOR EACH ROW"
+    " WHEN (OLD.category IS DISTINCT FROM NEW.category) EXECUTE FUNCTION article_search_topic()",
+)
 POSTGRES_INDEX_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_article_search_document ON article_search USING gin (document)",
     "CREATE INDEX IF NOT EXISTS ix_article_search_sort_key ON article_search (sort_key)",
@@ -121,8 +133,9 @@ def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[
 
 def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Segment ``rows`` (dicts with ``id, issue_id, issue_date, kicker, title, subtitle,
-    paragraphs, places, people``) into index documents: ``key``, ``id``, ``issue_id``, ``head`` and
-    ``body`` (:func:`segmented` text) and ``facets`` (list of facet tokens). The body is indexed up
+    paragraphs, places, people, category``) into index documents: ``key``, ``id``, ``issue_id``,
+    ``head`` and ``body`` (:func:`segmented` text), ``facets`` (list of facet tokens) and ``topic``
+    (the topic facet, stored by PostgreSQL only). The body is indexed up
     to ``MAX_DOC_CHARS`` characters, the bound enrichment keeps too (a file that is one 6-million-
     character paragraph would otherwise cost gigabytes of tokens); the article keeps all of it."""
     from worker.enrich.segment import MAX_DOC_CHARS
@@ -132,7 +145,8 @@ def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
                      "head": segmented(headline_of(r["kicker"], r["title"], r["subtitle"])),
                      "body": segmented("\n".join(r["paragraphs"] or [])[:MAX_DOC_CHARS]),
-                     "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [])})
+                     "facets": facets(r["issue_id"], r["places"] or [], r["people"] or []),
+                     "topic": f"topic={r['category']}"})
     return docs
 
 
@@ -147,7 +161,7 @@ def write_documents(conn: Connection, docs: Sequence[dict[str, Any]]) -> int:
             "INSERT INTO article_search (article_id, issue_id, sort_key, document) VALUES (%s, %s, %s,"
             " setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
             " || array_to_tsvector(%s::text[]))",
-            [(d["id"], d["issue_id"], d["key"], d["head"], d["body"], d["facets"]) for d in docs])
+            [(d["id"], d["issue_id"], d["key"], d["head"], d["body"], [*d["facets"], d["topic"]]) for d in docs])
     else:
         conn.exec_driver_sql("INSERT INTO article_fts (rowid, headline, body, facets) VALUES (?, ?, ?, ?)",
                              [(d["key"], d["head"], d["body"], " ".join(d["facets"])) for d in docs])
@@ -171,7 +185,7 @@ def unindex_issue(conn: Connection, issue_id: int) -> None:
 
 
 _ARTICLE_COLUMNS = ("SELECT a.id, a.issue_id, a.seq, i.issue_date, a.kicker, a.title, a.subtitle, a.paragraphs, "
-                    "a.places, a.people FROM article a JOIN issue i ON i.id = a.issue_id")
+                    "a.places, a.people, a.category FROM article a JOIN issue i ON i.id = a.issue_id")
 
 
 def stored_articles(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:
@@ -218,6 +232,8 @@ def create_index(conn: Connection, indexes: bool = True) -> None:
             conn.execute(text(ddl))
         return
     conn.execute(text(POSTGRES_TABLE_DDL))
+    for ddl in POSTGRES_TRIGGER_DDL:
+        conn.execute(text(ddl))
     if indexes:
         create_pg_indexes(conn)
 
@@ -229,9 +245,12 @@ def create_pg_indexes(conn: Connection) -> None:
 
 
 def drop_index(conn: Connection) -> None:
-    """Drop the dialect's index tables (the migration's downgrade)."""
-    conn.execute(text("DROP TABLE IF EXISTS " + ("article_search" if conn.dialect.name == "postgresql"
-                                                  else "article_fts")))
+    """Drop the dialect's index tables (and PostgreSQL's topic trigger): the migration's downgrade."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TABLE IF EXISTS article_search"))
+        conn.execute(text("DROP FUNCTION IF EXISTS article_search_topic() CASCADE"))
+    else:
+        conn.execute(text("DROP TABLE IF EXISTS article_fts"))
 
 
 def rebuild_index(conn: Connection, batch: int = 2000, progress=None) -> int:

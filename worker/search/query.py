@@ -252,10 +252,10 @@ def _fts_string(s: str) -> str:
     return '"' + s.replace('"', '""') + '"'
 
 
-def _facet_tokens(q: SearchQuery) -> list[str]:
+def _facet_tokens(q: SearchQuery, topic: bool = False) -> list[str]:
     from worker.enrich.places import normalise_place
 
-    out = []
+    out = [f"topic={q.topic}"] if topic and q.topic else []
     if q.issue_id is not None:
         out.append(f"issue={q.issue_id}")
     if q.place:
@@ -302,14 +302,16 @@ class _Plan:
     params: dict[str, Any]
     key: str  # the sort_key column expression
     score: str  # relevance expression: smaller sorts first
+    tsquery: str = ""  # PostgreSQL: the tsquery expression
 
 
 def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery) -> _Plan:
     lo, hi = key_range(q.date_from, q.date_to)
     params: dict[str, Any] = {"lo": lo, "hi": hi}
+    tsq = ""
     if dialect == "postgresql":
         key = "s.sort_key"
-        tsq = _match_tsquery(parsed, _facet_tokens(q), params)
+        tsq = _match_tsquery(parsed, _facet_tokens(q, topic=True), params)
         sql = ("FROM article_search s JOIN article a ON a.id = s.article_id JOIN issue i ON i.id = a.issue_id "
                f"WHERE s.document @@ {tsq} AND s.sort_key BETWEEN :lo AND :hi")
         score = f"-ts_rank(s.document, {tsq}, 1)"  # headline lexemes weigh A (1.0), body B (0.4)
@@ -321,7 +323,8 @@ def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery) -> _Plan:
                "WHERE article_fts MATCH :m AND f.rowid BETWEEN :lo AND :hi")
         score = "bm25(article_fts, 4.0, 1.0, 0.0)"  # headline weighs 4× the body; facets nothing
         contains = "instr(a.search_text, :{p}) > 0"
-    for col, value in (("category", q.topic), ("page", q.page), ("kind", q.kind)):
+    topic = q.topic if dialect != "postgresql" else None  # PostgreSQL: a facet (see index.py)
+    for col, value in (("category", topic), ("page", q.page), ("kind", q.kind)):
         if value is not None and value != "":
             sql += f" AND a.{col} = :{col}"
             params[col] = value
@@ -330,7 +333,7 @@ def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery) -> _Plan:
     for n, term in enumerate(t for t in parsed.terms if t.phrase):
         sql += " AND " + contains.format(p=f"p{n}")
         params[f"p{n}"] = term.text
-    return _Plan(dialect, sql, params, key, score)
+    return _Plan(dialect, sql, params, key, score, tsq)
 
 
 def _run(db, plan: _Plan, sql: str, params: dict[str, Any]):
@@ -364,48 +367,48 @@ def search(db, q: SearchQuery) -> SearchResult:
     parsed = parse_query(q.text)
     dialect = _dialect(db)
     plan = _plan(dialect, parsed, q)
-    total = _run(db, plan, f"SELECT count(*) FROM (SELECT 1 {plan.sql_from} LIMIT {TOTAL_CAP + 1}) t",
+    total = _run(db, plan, f"SELECT count(*) FROM (SELECT 1 {_from(plan, 'gin')} LIMIT {TOTAL_CAP + 1}) t",
                  plan.params).scalar()
     exact = total <= TOTAL_CAP
-    page = {"limit": q.limit, "offset": q.offset}
+    params = {**plan.params, "limit": q.limit, "offset": q.offset}
     if total == 0:
         rows = []
     elif q.sort == "date":
-        # With few matches PostgreSQL must fetch them through GIN and sort them: "+ 0" keeps it from
-        # walking the whole date index instead, which its LIMIT costing prefers (measured: 90 ms
-        # for 16 matches in 30,000 articles, against 0.4 ms).
-        order = plan.key if exact is False or dialect != "postgresql" else f"({plan.key} + 0)"
-        sql_from = plan.sql_from if exact else _walk(plan)
-        rows = _run(db, plan, f"SELECT a.id, 0 {sql_from} ORDER BY {order} DESC LIMIT :limit OFFSET :offset",
-                    {**plan.params, **page}).all()
+        rows = _run(db, plan, f"SELECT a.id, 0 {_from(plan, 'gin' if exact else 'walk')} "
+                    f"ORDER BY {plan.key} DESC LIMIT :limit OFFSET :offset", params).all()
     else:
-        params = {**plan.params, **page}
         if total > RANK_ALL_UP_TO:  # rank the newest CANDIDATES matches: a key range, one statement
             params["lo"] = _oldest_candidate(db, plan)
-        rows = _run(db, plan, f"SELECT a.id, {plan.score} AS score {plan.sql_from} "
+        rows = _run(db, plan, f"SELECT a.id, {plan.score} AS score {_from(plan, 'walk' if not exact else 'gin')} "
                     f"ORDER BY score, {plan.key} DESC LIMIT :limit OFFSET :offset", params).all()
     hits = _hits(db, [(r[0], 0.0 if q.sort == "date" else -float(r[1])) for r in rows], parsed)
     return SearchResult(q, parsed, hits, min(total, TOTAL_CAP), exact)
 
 
-def _walk(plan: _Plan) -> str:
-    """``plan``'s FROM … WHERE for a query with many matches, read newest first. PostgreSQL gets the
-    index rows through a subquery ordered by the date key (``OFFSET 0`` keeps the planner from
-    flattening it), so the walk stops after the page: its row estimate for a phrase or several
-    common words is far too low and it would otherwise fetch and sort every match (measured: 90 ms
-    for 1,645 matches of "集体协商" in 30,000 articles)."""
+def _from(plan: _Plan, how: str) -> str:
+    """``plan``'s FROM … WHERE with, on PostgreSQL, the index rows read one of two ways, each in a
+    subquery the planner may not flatten (``OFFSET 0``), because its LIMIT costing picks badly
+    between them (measured on 150,000 articles: counting 工会 within one year walked the primary key
+    for 218 ms; 16 matches of a rare word were found by walking the whole date index, 90 ms):
+
+    * ``gin``: every match through the GIN index (then counted, sorted or ranked) — for counting
+      and for a query with at most :data:`TOTAL_CAP` matches;
+    * ``walk``: newest first along the date key, checking each row — for a page or the ranking
+      candidates of a query with many matches, which stops after a few rows.
+
+    FTS5 (SQLite) always reads its matches in key order, so SQLite's FROM is returned as is."""
     if plan.dialect != "postgresql":
         return plan.sql_from
-    return plan.sql_from.replace(
-        "FROM article_search s ", "FROM (SELECT article_id, sort_key, document FROM article_search "
-        "WHERE sort_key BETWEEN :lo AND :hi ORDER BY sort_key DESC OFFSET 0) s ", 1)
+    inner = ("SELECT article_id, sort_key, document FROM article_search WHERE sort_key BETWEEN :lo AND :hi "
+             + (f"AND document @@ {plan.tsquery} OFFSET 0" if how == "gin" else "ORDER BY sort_key DESC OFFSET 0"))
+    return plan.sql_from.replace("FROM article_search s ", f"FROM ({inner}) s ", 1)
 
 
 def _oldest_candidate(db, plan: _Plan) -> int:
     """Key of the :data:`CANDIDATES`-th newest match: a very common query is ranked among the
     matches from there on (a walk of the date-ordered key, then one ranking statement over that
     range — FTS5 computes bm25's statistics once per statement, not once per candidate)."""
-    key = _run(db, plan, f"SELECT {plan.key} {_walk(plan)} ORDER BY {plan.key} DESC LIMIT 1 OFFSET "
+    key = _run(db, plan, f"SELECT {plan.key} {_from(plan, 'walk')} ORDER BY {plan.key} DESC LIMIT 1 OFFSET "
                          f"{CANDIDATES - 1}", plan.params).scalar()
     return plan.params["lo"] if key is None else key
 
