@@ -16,11 +16,11 @@ punctuation and folds case, on the stored text and on the query's tokens alike.
 
 ``sort_key`` = ``issue_date.toordinal() << 32 | article_id``: ordering by it is ordering by issue
 date (newest first when descending), and a date range is a key range — FTS5 and the b-tree both walk
-it without sorting. Facets are single tokens ``issue=12``, ``place=杭州``, ``person=张三`` (``=`` never
-occurs in a text token), so the place/person/issue filters are index look-ups too. On PostgreSQL the
-topic is a facet as well (``topic=culture``), kept current by a trigger on ``article.category`` (a
-person's correction, ``briefing reclassify``); SQLite reads the topic from ``article`` at query time
-(its key-ordered reads make that cheap). Page and kind are read from ``article`` on both.
+it without sorting. Facets are single tokens ``issue=12``, ``place=杭州``, ``person=张三``, ``page=3``,
+``kind=brief`` (``=`` never occurs in a text token), so those filters are index look-ups too. On
+PostgreSQL the topic is a facet as well (``topic=culture``), kept current by a trigger on
+``article.category`` (a person's correction, ``briefing reclassify``); SQLite reads the topic from
+``article`` at query time (its key-ordered reads make that cheap).
 
 Headline = kicker, title, subtitle; body = the paragraphs: the same text as ``Article.search_text``,
 from which snippets are cut.
@@ -125,10 +125,12 @@ def headline_of(kicker: str | None, title: str | None, subtitle: str | None) -> 
     return " ".join(x for x in (kicker, title, subtitle) if x)
 
 
-def facets(issue_id: int, places: Iterable[str], people: Iterable[str]) -> list[str]:
+def facets(issue_id: int, places: Iterable[str], people: Iterable[str], page: int | None = None,
+           kind: str | None = None) -> list[str]:
     """Facet tokens of an article (see the module docstring)."""
     return ([f"issue={issue_id}"] + [f"place={p}" for p in places if p]
-            + [f"person={p}" for p in people if p])
+            + [f"person={p}" for p in people if p] + ([f"page={page}"] if page is not None else [])
+            + ([f"kind={kind}"] if kind else []))
 
 
 def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -145,7 +147,8 @@ def documents(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         docs.append({"key": sort_key(r["issue_date"], r["id"]), "id": r["id"], "issue_id": r["issue_id"],
                      "head": segmented(headline_of(r["kicker"], r["title"], r["subtitle"])),
                      "body": segmented("\n".join(r["paragraphs"] or [])[:MAX_DOC_CHARS]),
-                     "facets": facets(r["issue_id"], r["places"] or [], r["people"] or []),
+                     "facets": facets(r["issue_id"], r["places"] or [], r["people"] or [], r.get("page"),
+                                      r.get("kind")),
                      "topic": f"topic={r['category']}"})
     return docs
 
@@ -185,7 +188,7 @@ def unindex_issue(conn: Connection, issue_id: int) -> None:
 
 
 _ARTICLE_COLUMNS = ("SELECT a.id, a.issue_id, a.seq, i.issue_date, a.kicker, a.title, a.subtitle, a.paragraphs, "
-                    "a.places, a.people, a.category FROM article a JOIN issue i ON i.id = a.issue_id")
+                    "a.places, a.people, a.category, a.page, a.kind FROM article a JOIN issue i ON i.id = a.issue_id")
 
 
 def stored_articles(conn: Connection, where: str, params: dict) -> list[dict[str, Any]]:

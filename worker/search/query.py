@@ -262,6 +262,10 @@ def _facet_tokens(q: SearchQuery, topic: bool = False) -> list[str]:
         out.append(f"place={normalise_place(q.place) or q.place.strip()}")
     if q.person:
         out.append(f"person={q.person.strip()}")
+    if q.page is not None:
+        out.append(f"page={q.page}")
+    if q.kind:
+        out.append(f"kind={q.kind.strip()}")
     return out
 
 
@@ -303,37 +307,39 @@ class _Plan:
     key: str  # the sort_key column expression
     score: str  # relevance expression: smaller sorts first
     tsquery: str = ""  # PostgreSQL: the tsquery expression
+    id: str = "a.id"  # the article id column expression
 
 
 def _plan(dialect: str, parsed: ParsedQuery, q: SearchQuery) -> _Plan:
     lo, hi = key_range(q.date_from, q.date_to)
     params: dict[str, Any] = {"lo": lo, "hi": hi}
     tsq = ""
+    phrases = [t for t in parsed.terms if t.phrase]
     if dialect == "postgresql":
-        key = "s.sort_key"
+        key, id_ = "s.sort_key", "s.article_id"
         tsq = _match_tsquery(parsed, _facet_tokens(q, topic=True), params)
-        sql = ("FROM article_search s JOIN article a ON a.id = s.article_id JOIN issue i ON i.id = a.issue_id "
-               f"WHERE s.document @@ {tsq} AND s.sort_key BETWEEN :lo AND :hi")
+        # every filter is in the tsquery or on issue: the wide article rows are read only for a phrase
+        sql = ("FROM article_search s JOIN issue i ON i.id = s.issue_id "
+               + ("JOIN article a ON a.id = s.article_id " if phrases else "")
+               + f"WHERE s.document @@ {tsq} AND s.sort_key BETWEEN :lo AND :hi")
         score = f"-ts_rank(s.document, {tsq}, 1)"  # headline lexemes weigh A (1.0), body B (0.4)
         contains = "strpos(a.search_text, :{p}) > 0"  # lower() of the text cost 3× (measured)
     else:
-        key = "f.rowid"
+        key, id_ = "f.rowid", "a.id"
         params["m"] = _match_fts5(parsed, _facet_tokens(q))
         sql = (f"FROM article_fts f JOIN article a ON a.id = (f.rowid & {ID_MASK}) JOIN issue i ON i.id = a.issue_id "
                "WHERE article_fts MATCH :m AND f.rowid BETWEEN :lo AND :hi")
         score = "bm25(article_fts, 4.0, 1.0, 0.0)"  # headline weighs 4× the body; facets nothing
         contains = "instr(a.search_text, :{p}) > 0"
-    topic = q.topic if dialect != "postgresql" else None  # PostgreSQL: a facet (see index.py)
-    for col, value in (("category", topic), ("page", q.page), ("kind", q.kind)):
-        if value is not None and value != "":
-            sql += f" AND a.{col} = :{col}"
-            params[col] = value
+        if q.topic:  # PostgreSQL: a facet (see index.py)
+            sql += " AND a.category = :category"
+            params["category"] = q.topic
     if not q.include_withdrawn:
         sql += " AND i.status NOT IN (" + ", ".join(f"'{s}'" for s in EXCLUDED_STATUSES) + ")"
-    for n, term in enumerate(t for t in parsed.terms if t.phrase):
+    for n, term in enumerate(phrases):
         sql += " AND " + contains.format(p=f"p{n}")
         params[f"p{n}"] = term.text
-    return _Plan(dialect, sql, params, key, score, tsq)
+    return _Plan(dialect, sql, params, key, score, tsq, id_)
 
 
 def _run(db, plan: _Plan, sql: str, params: dict[str, Any]):
@@ -374,12 +380,12 @@ def search(db, q: SearchQuery) -> SearchResult:
     if total == 0:
         rows = []
     elif q.sort == "date":
-        rows = _run(db, plan, f"SELECT a.id, 0 {_from(plan, 'gin' if exact else 'walk')} "
+        rows = _run(db, plan, f"SELECT {plan.id}, 0 {_from(plan, 'gin' if exact else 'walk')} "
                     f"ORDER BY {plan.key} DESC LIMIT :limit OFFSET :offset", params).all()
     else:
         if total > RANK_ALL_UP_TO:  # rank the newest CANDIDATES matches: a key range, one statement
             params["lo"] = _oldest_candidate(db, plan)
-        rows = _run(db, plan, f"SELECT a.id, {plan.score} AS score {_from(plan, 'walk' if not exact else 'gin')} "
+        rows = _run(db, plan, f"SELECT {plan.id}, {plan.score} AS score {_from(plan, 'walk' if not exact else 'gin')} "
                     f"ORDER BY score, {plan.key} DESC LIMIT :limit OFFSET :offset", params).all()
     hits = _hits(db, [(r[0], 0.0 if q.sort == "date" else -float(r[1])) for r in rows], parsed)
     return SearchResult(q, parsed, hits, min(total, TOTAL_CAP), exact)
@@ -399,7 +405,7 @@ def _from(plan: _Plan, how: str) -> str:
     FTS5 (SQLite) always reads its matches in key order, so SQLite's FROM is returned as is."""
     if plan.dialect != "postgresql":
         return plan.sql_from
-    inner = ("SELECT article_id, sort_key, document FROM article_search WHERE sort_key BETWEEN :lo AND :hi "
+    inner = ("SELECT article_id, issue_id, sort_key, document FROM article_search WHERE sort_key BETWEEN :lo AND :hi "
              + (f"AND document @@ {plan.tsquery} OFFSET 0" if how == "gin" else "ORDER BY sort_key DESC OFFSET 0"))
     return plan.sql_from.replace("FROM article_search s ", f"FROM ({inner}) s ", 1)
 
