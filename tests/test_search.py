@@ -283,7 +283,8 @@ def test_cli_search_after_the_demo_sample(settings, monkeypatch):
     out = runner.invoke(app, ["search", "暖新驿站", "--from", "2024-12-24", "--to", "2024-12-24", "--json"])
     assert out.exit_code == 0 and json.loads(out.stdout)["hits"][0]["issue_date"] == "2024-12-24"
     assert runner.invoke(app, ["search", "书画展", "--to", "2020-01-01"]).exit_code == 1
-    assert runner.invoke(app, ["search", "-书画展"]).exit_code == 2
+    out = runner.invoke(app, ["search", "--", "-书画展"])  # only an excluded word: nothing to look for
+    assert out.exit_code == 2 and "请输入至少一个检索词" in out.output
     assert runner.invoke(app, ["search", "书画展", "--topic", "nonsense"]).exit_code == 2
 
 

@@ -457,7 +457,8 @@ class SortOrder(StrEnum):
 
 @app.command()
 def search(
-    query: str = typer.Argument(..., help='words (all must match), "exact phrase", -excluded'),
+    query: str = typer.Argument(..., help='words (all must match), "exact phrase", -excluded (a query that '
+                                'begins with - goes after --)'),
     date_from: str | None = typer.Option(None, "--from", help="issues dated on/after YYYY-MM-DD"),
     date_to: str | None = typer.Option(None, "--to", help="issues dated on/before YYYY-MM-DD"),
     topic: str | None = typer.Option(None, help="topic key or label from config/taxonomy.yaml (culture, 职工文化)"),
