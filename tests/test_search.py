@@ -319,3 +319,11 @@ def test_a_huge_article_is_indexed_within_the_enrichment_bound():
     assert {"职工", "技能", "大赛"} <= set(doc["head"].split())
     assert doc["body"] == segmented(body[:MAX_DOC_CHARS])  # the first MAX_DOC_CHARS characters only
     assert doc["facets"] == ["issue=1", "place=杭州"]
+
+
+def test_quotes_and_backslashes_in_queries_and_filters_are_only_text(archive):
+    engine, _, _ = archive
+    for query, kw in (("\"总工会'); DROP TABLE article; --\"", {}), ("总工会 O'Brien \\\\ \\'", {}),
+                      ("总工会", {"place": "杭州'--", "person": "张\\三'", "kind": "news' OR '1'='1"})):
+        assert titles(engine, query, **kw) == []
+    assert len(titles(engine, "总工会")) == 4  # the table is still there

@@ -44,7 +44,8 @@ ID_MASK = (1 << ID_BITS) - 1
 _TOKEN = re.compile(r"[^\W_]+")
 
 SQLITE_DDL = (
-    # tokenchars '=' keeps a facet (place=杭州) one token; text tokens never contain '='.
+    # tokenchars '=' keeps a facet (place=杭州) one token; the segmenter cuts '=' off text as a token of
+    # its own, so no text token can equal a facet.
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
     "headline, body, facets, tokenize = \"unicode61 remove_diacritics 0 tokenchars '='\")",
 )
@@ -55,7 +56,6 @@ POSTGRES_TABLE_DDL = (
     " sort_key bigint NOT NULL,"
     " document tsvector NOT NULL)"
 )
-#: Built after a bulk load (one GIN build is much faster than growing it row by row).
 #: A person's topic correction (or ``briefing reclassify``) updates ``article.category``; this keeps
 #: the ``topic=…`` lexeme of the PostgreSQL document current (enrich cannot call up into search).
 POSTGRES_TRIGGER_DDL = (
@@ -66,6 +66,7 @@ POSTGRES_TRIGGER_DDL = (
     "CREATE OR REPLACE TRIGGER article_search_topic AFTER UPDATE OF category ON article FOR EACH ROW"
     " WHEN (OLD.category IS DISTINCT FROM NEW.category) EXECUTE FUNCTION article_search_topic()",
 )
+#: Built after a bulk load (one GIN build is much faster than growing it row by row).
 POSTGRES_INDEX_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_article_search_document ON article_search USING gin (document)",
     "CREATE INDEX IF NOT EXISTS ix_article_search_sort_key ON article_search (sort_key)",
