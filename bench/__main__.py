@@ -6,6 +6,7 @@ same run. See docs/performance.md for what each figure means and the last result
     uv run python -m bench --only pipeline,render
     uv run python -m bench --only latency,recovery    # drop→stored p95 and recovery after SIGKILL
     uv run python -m bench --write-corpus DIR --issues 20   # just write the corpus files
+    uv run python -m bench --only search --archive-issues 365  # archive search on a 1-year archive
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 
 from bench.report import Figure, Printer
 
-FIGURES = ("pipeline", "backfill", "latency", "render", "memory", "recovery")
+FIGURES = ("pipeline", "backfill", "latency", "render", "memory", "recovery", "search")
 INGEST_RSS_TARGET_MB = 250.0
 REPORTS_RSS_TARGET_MB = 350.0
 
@@ -44,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--latency-files", type=int, default=None, help="files for figure 3 (default 50; quick 20)")
     p.add_argument("--stable-seconds", type=float, default=None,
                    help="W for the latency figure (default: the BRIEFING_STABLE_SECONDS default, 1 s)")
+    p.add_argument("--archive-issues", type=int, default=None,
+                   help="issues in the search figure's archive (default 3650 ≈ 150,000 articles; quick 365)")
+    p.add_argument("--search-reps", type=int, default=5, help="timed runs of each search (default 5)")
     p.add_argument("--only", default=",".join(FIGURES), help=f"comma list of {', '.join(FIGURES)}")
     p.add_argument("--no-postgres", action="store_true", help="backfill on SQLite only")
     p.add_argument("--no-pdf", action="store_true", help="do not time the LibreOffice PDF conversion")
@@ -157,6 +161,13 @@ def main(argv: list[str] | None = None) -> int:
 
         begin("4. briefing render (make_briefing: DB → content → .docx)")
         _, reports_mem = render.run(printer, args.seed, keep=args.keep, pdf=not args.no_pdf)
+
+    if "search" in only:
+        from bench import search
+
+        k = args.archive_issues or (365 if args.quick else 3650)
+        begin(f"6. archive search ({k:,}-issue archive; SQLite FTS5 and PostgreSQL tsvector + GIN)")
+        search.run(printer, args.seed, k, reps=args.search_reps, postgres=not args.no_postgres, keep=args.keep)
 
     other_load_note()
     if "memory" in only:

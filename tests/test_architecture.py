@@ -1,5 +1,5 @@
 """The package tree shows the pipeline, and imports only go downwards (import-linter's ``layers``
-contract in pyproject.toml): ops → briefing → pipeline → enrich → parsing → intake → core."""
+contract in pyproject.toml): ops → briefing → pipeline → search → enrich → parsing → intake → core."""
 
 from __future__ import annotations
 

@@ -46,3 +46,32 @@ def test_pipeline_figure_prints_its_lines():
     assert first["verdict"] in ("PASS", "MISS")
     assert parsed[1]["bwhat"] == "rjieba.cut"
     assert parsed[2]["unit"] == "ms"
+
+
+def test_search_archive_is_deterministic_and_stratified_by_design():
+    from bench.archive import RARE, issues
+
+    a = [arts for _, arts in issues(3, 4)]
+    b = [arts for _, arts in issues(3, 4)]
+    assert a == b and a != [arts for _, arts in issues(4, 4)]
+    rows = [r for arts in a for r in arts]
+    assert all(r["search_text"].startswith(r["title"] + "\n") for r in rows)
+    assert sum("工会" in r["search_text"] for r in rows) > 0.9 * len(rows)  # the very common stratum
+    rare = sum(any(w in r["search_text"] for w in RARE) for _, arts in issues(3, 40) for r in arts)
+    assert 0 < rare < 40  # some rare term in about 1 article in 250
+
+
+def test_search_figure_prints_its_lines(tmp_path):
+    """The archive-search figure on a tiny archive, SQLite only: every line well-formed."""
+    from bench import search
+
+    out = io.StringIO()
+    search.run(Printer(out), seed=2, archive_issues=4, corpus_issues=2, reps=1, postgres=False)
+    lines = [ln for ln in out.getvalue().splitlines() if ln and not ln.startswith(" ")]
+    parsed = [LINE_RE.match(ln) for ln in lines]
+    assert all(parsed), lines
+    names = [p["name"] for p in parsed]
+    assert names == ["search indexing per issue (sqlite)", "search p95 rare (sqlite)", "search p95 medium (sqlite)",
+                     "search p95 common (sqlite)"]
+    assert parsed[1]["bwhat"] == "LIKE '%…%'" and parsed[1]["unit"] == "ms"
+    assert "search index" in out.getvalue() and "MB on disk" in out.getvalue()

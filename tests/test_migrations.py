@@ -12,13 +12,20 @@ from sqlmodel import SQLModel
 
 import worker.core.models  # noqa: F401  (registers the tables)
 from worker.core.db import make_engine, migrate
+from worker.search.index import is_search_table
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """The search index's tables are dialect-specific DDL, outside the SQLModel metadata."""
+    return not is_search_table(name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None))
 
 
 def _diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+            ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
+            return compare_metadata(ctx, SQLModel.metadata)
     finally:
         engine.dispose()
 

@@ -1,3 +1,3 @@
 """union-briefing's engine, one package per pipeline stage, imported top to bottom only:
-ops → briefing → pipeline → enrich → parsing → intake → core (checked by import-linter, see
+ops → briefing → pipeline → search → enrich → parsing → intake → core (checked by import-linter, see
 pyproject's ``[tool.importlinter]``)."""

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from worker.core.models import Article, Correction, Issue, IssueLines, utcnow
 from worker.core.settings import Settings, get_settings
 from worker.enrich import identity, learning
+from worker.search.index import index_issue
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ def _store(session: Session, issue_id: int, task_id: str, rows: list[dict], valu
                                             article_count=0, text_sha256=None, **values)).rowcount
         if owned == 1:
             replace_articles(session, issue_id, [])
+            index_issue(session.connection(), issue_id, [])
             log.info("issue %s is a duplicate: %s", issue_id, reason)
             return Outcome(issue_id, "duplicate", reason)
     else:
@@ -247,6 +249,8 @@ def _store(session: Session, issue_id: int, task_id: str, rows: list[dict], valu
                                             article_count=len(rows), text_sha256=text_hash, **values)).rowcount
         if owned == 1:
             replace_articles(session, issue_id, rows)
+            # the search index changes in the same transaction as the articles it describes
+            index_issue(session.connection(), issue_id, rows, values.get("issue_date"))
             store_line_decisions(session, issue_id, decisions)
             return Outcome(issue_id, "processed", articles=len(rows))
     session.rollback()

@@ -710,6 +710,95 @@ def web(
                 proxy_headers=True, forwarded_allow_ips=settings.web_forwarded_allow_ips)
 
 
+class SortOrder(StrEnum):
+    """Order of ``briefing search`` hits."""
+
+    relevance = "relevance"
+    date = "date"
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help='words (all must match), "exact phrase", -excluded (a query that '
+                                'begins with - goes after --)'),
+    date_from: str | None = typer.Option(None, "--from", help="issues dated on/after YYYY-MM-DD"),
+    date_to: str | None = typer.Option(None, "--to", help="issues dated on/before YYYY-MM-DD"),
+    topic: str | None = typer.Option(None, help="topic key or label from config/taxonomy.yaml (culture, 职工文化)"),
+    place: str | None = typer.Option(None, help="place mentioned (杭州, 金华市 …)"),
+    person: str | None = typer.Option(None, help="person mentioned"),
+    page: int | None = typer.Option(None, help="版 number"),
+    issue_id: int | None = typer.Option(None, "--issue", help="only this issue id"),
+    kind: str | None = typer.Option(None, help="article kind: news, brief, …"),
+    sort: SortOrder = typer.Option(SortOrder.relevance, help="relevance, or date (newest first)"),
+    limit: int = typer.Option(20, min=1, max=500, help="hits to show"),
+    offset: int = typer.Option(0, min=0, help="skip this many hits (paging)"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    include_withdrawn: bool = typer.Option(False, "--include-withdrawn",
+                                           help="also articles of withdrawn and duplicate issues"),
+) -> None:
+    """Search every stored article: words, "phrases", -excluded, with filters. Exit code 1 when
+    nothing is found, 2 for a query that cannot be run."""
+    from worker.core.db import session_scope
+    from worker.enrich.classify import get_taxonomy
+    from worker.search.query import QueryError, SearchQuery
+    from worker.search.query import search as run
+
+    labels = get_taxonomy().labels
+    if topic is not None:
+        topic = {label: key for key, label in labels.items()}.get(topic, topic)
+        if topic not in labels:
+            raise typer.BadParameter(f"unknown topic {topic!r}; one of: {', '.join(labels)}")
+    q = SearchQuery(query, date_from=_parse_date(date_from), date_to=_parse_date(date_to), topic=topic,
+                    place=place, person=person, page=page, issue_id=issue_id, kind=kind, sort=sort.value,
+                    limit=limit, offset=offset, include_withdrawn=include_withdrawn)
+    try:
+        with session_scope() as session:
+            result = run(session, q)
+    except QueryError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps({"query": query, "total": result.total, "total_label": result.total_label,
+                                     "hits": [h.to_dict() for h in result.hits]}, ensure_ascii=False, indent=2)
+                         + "\n")
+    else:
+        _print_hits(result, labels)
+    if not result.hits:
+        raise typer.Exit(1)
+
+
+def _print_hits(result, labels: dict[str, str]) -> None:
+    """``briefing search`` as a table: matched words in bold (rich markup escaped first)."""
+    from rich.markup import escape
+
+    def marked(snippet) -> str:
+        out, pos = [], 0
+        for s, e in snippet.spans:
+            out += [escape(snippet.text[pos:s]), "[bold yellow]", escape(snippet.text[s:e]), "[/bold yellow]"]
+            pos = e
+        return "".join([*out, escape(snippet.text[pos:])])
+
+    console.print(f"{result.total_label} article(s) found; showing {len(result.hits)} from "
+                  f"{result.query.offset + 1 if result.hits else 0}", highlight=False)
+    table = Table("id", "date", "版", "topic", "headline / snippet", show_lines=True)
+    for h in result.hits:
+        table.add_row(str(h.article_id), h.issue_date.isoformat() if h.issue_date else "", str(h.page or ""),
+                      labels.get(h.category, h.category), marked(h.headline) + "\n" + marked(h.snippet))
+    console.print(table)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the stored articles (after the segmenter's dictionary changed:
+    new places in config/gazetteer.yaml or terms in config/taxonomy.yaml)."""
+    from worker.core.db import get_engine
+    from worker.search.index import rebuild_index
+
+    with get_engine().begin() as conn:
+        n = rebuild_index(conn)
+    console.print(f"search index rebuilt: {n} article(s)")
+
+
 def main() -> None:
     """The ``briefing`` console script: :data:`app`, with database errors explained in one line
     (a database that was never migrated printed a long SQLAlchemy traceback ending in "no such
