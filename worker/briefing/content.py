@@ -35,10 +35,11 @@ from worker.briefing.render import (
     TopicSection,
     period_text,
 )
-from worker.briefing.select import PeriodData, article_day, city_of, gather, load_taxonomy, zhejiang_cities
+from worker.briefing.select import PeriodData, article_day, city_of, gather, load_taxonomy
 from worker.briefing.text import _cut_title, headline_of, source_line, summary_of
 from worker.core.models import Article, Issue
 from worker.core.schedule import briefing_schedule
+from worker.enrich.places import region_of
 
 #: Summary length per kind (characters): weekly and monthly entries are shorter, so the
 #: briefing keeps to its page budget (daily 4, weekly 6, monthly 8 pages).
@@ -218,9 +219,8 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
     content.highlights = _highlights(content.sections, cfg)
     labels = dict(taxonomy)
     content.topic_counts = Counter(labels.get(it.entry.category, "其他") for it in items).most_common()
-    home = set(zhejiang_cities())  # places elsewhere count together as 省外
-    content.city_counts = Counter(it.entry.city if it.entry.city in home else "省外"
-                                  for it in items if it.entry.city).most_common()
+    # places elsewhere count together as 省外 (the gazetteer's rule, worker.enrich.places.region_of)
+    content.city_counts = Counter(region_of([it.entry.city]) for it in items if it.entry.city).most_common()
     if kind != "daily":
         shown = {id(e) for s in content.sections for e in s.articles}
         content.key_figures = key_figures([c for it in items if id(it.entry) in shown
