@@ -54,5 +54,6 @@ def search_page(request: Request, user=Depends(reader)):
             error = str(exc)
     current = result.query.offset // PAGE_SIZE + 1 if result else 1
     return render(request, "search.html", title=f"检索：{form['q']}" if form["q"] else "检索", form=form,
-                  result=result, error=error, statuses=statuses, labels=get_taxonomy().labels, kinds=ARTICLE_KIND, now=datetime.now(UTC),
-                  current=current, previous_url=_page_url(form, current - 1), next_url=_page_url(form, current + 1))
+                  result=result, error=error, statuses=statuses, labels=get_taxonomy().labels,
+                  kinds=ARTICLE_KIND, now=datetime.now(UTC), current=current,
+                  previous_url=_page_url(form, current - 1), next_url=_page_url(form, current + 1))
