@@ -112,6 +112,7 @@ def _shoot(made: dict) -> int:
 
             article = s.exec(select(Article.id).where(Article.issue_id == made["issue"]).order_by(Article.seq)).first()
         pages = {"intake": "/intake", "issue": f"/issues/{made['issue']}", "article": f"/articles/{article}",
+                 "search": "/search?q=书画展",
                  "briefings": "/briefings", "briefing": f"/briefings/{made['briefing']}", "system": "/system"}
         for name, path in pages.items():
             driver.get(base + path)

@@ -1,7 +1,8 @@
 """The console in a real browser: Debian's chromium driven by selenium through chromedriver
 (nothing downloads a browser), against the real app served by uvicorn, a real Celery worker and
 Redis. The clerk's and the office's path: log in; upload the sample; see it processed; open an
-article and correct its topic; withdraw the issue and restore it; download a briefing."""
+article and correct its topic; withdraw the issue and restore it; find an article on 检索 and open
+it; download a briefing."""
 
 from __future__ import annotations
 
@@ -156,6 +157,22 @@ def test_clerk_and_office_path_in_a_real_browser(console_url, browser, settings,
         assert s.get(Issue, issue.id).status == "processed"
         actions = s.exec(select(AuditLog.action).where(AuditLog.who == "张敏").order_by(AuditLog.id)).all()
     assert actions == ["login", "upload", "correction", "withdraw", "restore"]
+
+    # 检索: find the sample's 暖心包 article and open it from the results
+    b.find_element(By.CSS_SELECTOR, "header nav a[href='/search']").click()
+    _wait_text(b, "h1", "检索")
+    b.execute_script("window.samePage = true")  # gone if the browser loaded a new page
+    b.find_element(By.ID, "q").send_keys("暖心包")
+    b.find_element(By.ID, "search-button").click()
+    _wait_text(b, "#results", "暖冬")
+    wait_for(lambda: "/search?q=" in b.current_url)
+    assert b.execute_script("return window.samePage") is True  # htmx swapped the results, pushed the address
+    assert b.find_element(By.CSS_SELECTOR, "#results mark").text == "暖心包"
+    b.find_element(By.CSS_SELECTOR, "#results a.hit-title").click()
+    _wait_text(b, "#article-title", "暖冬")
+    with session_scope() as s:
+        found = s.get(Article, int(b.current_url.rsplit("/", 1)[1]))
+    assert found.issue_id == issue.id and "暖心包" in "".join(found.paragraphs)
 
     # the daily briefing, made by the real task on the worker, downloaded from the list
     from worker.core.app import celery_app

@@ -1,12 +1,13 @@
 """The console's pages. Each module has a FastAPI ``router`` and may have ``NAV = (label, path,
-roles)`` for the top navigation. A new page (e.g. 检索) is one module added to :data:`MODULES`
+roles)`` for the top navigation. A new page is one module added to :data:`MODULES`
 plus its templates."""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-MODULES = ["web.pages.auth", "web.pages.intake", "web.pages.issues", "web.pages.briefings", "web.pages.system"]
+MODULES = ["web.pages.auth", "web.pages.intake", "web.pages.issues", "web.pages.search", "web.pages.briefings",
+           "web.pages.system"]
 
 
 def routers() -> list:
