@@ -90,11 +90,19 @@ _REASONS = _table([
     (r"empty file", "空文件"),
     (r"empty file \(the \.docx has no text\)", "空文件（该 .docx 没有文字）"),
     (r"extension (?P<ext>\S+) does not match content: binary data \(NUL bytes\), not text",
-     "扩展名 {ext} 与内容不符：是二进制数据（含 NUL 字节），不是文本"),
+     "扩展名 {ext!r} 与内容不符：是二进制数据（含 NUL 字节），不是文本"),
     (r"extension (?P<ext>\S+) does not match content: binary data, not text",
-     "扩展名 {ext} 与内容不符：是二进制数据，不是文本"),
+     "扩展名 {ext!r} 与内容不符：是二进制数据，不是文本"),
+    (r"extension (?P<ext>\S+) does not match content: not a zip container",
+     "扩展名 {ext!r} 与内容不符：不是 zip 容器（真正的 .docx 是 zip 容器）"),
+    (r"extension (?P<ext>\S+) does not match content: it does not start with %PDF",
+     "扩展名 {ext!r} 与内容不符：开头不是 %PDF"),
+    (r"extension (?P<ext>\S+) does not match content: the file is HTML; save it as \.html, or as plain text",
+     "扩展名 {ext!r} 与内容不符：文件是 HTML 网页；请另存为 .html 或纯文本"),
+    (r"extension (?P<ext>\S+) does not match content: the file is (?P<m>JSON|XML), which is not read; "
+     r"save the issue as plain text", "扩展名 {ext!r} 与内容不符：文件是 {m}，不予读取；请把报纸另存为纯文本"),
     (r"extension (?P<ext>\S+) does not match content: the file is (?P<what>.+)",
-     "扩展名 {ext} 与内容不符：文件实际是 {what!r}"),
+     "扩展名 {ext!r} 与内容不符：文件实际是 {what!r}"),
     # decoding (reading.py)
     (r"not Chinese text: Japanese \((?P<enc>[^)]+)\)", "不是中文文本：是日文（{enc}）"),
     (r"not Chinese text: (?P<han>\d+) Chinese characters in (?P<n>\d+) non-space characters"
@@ -168,6 +176,8 @@ def _reason_part(group: str, text: str) -> str:
         return ""
     if group == "what":
         return FILE_KINDS.get(text, text)
+    if group == "ext":
+        return "（无扩展名）" if text == "(none)" else text
     if group == "why":
         return TYPE_WHY.get(text, text)
     if group == "junk":
