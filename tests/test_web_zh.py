@@ -78,7 +78,8 @@ def test_every_real_refusal_and_duplicate_reason_has_a_chinese_form(intake):
     assert r["empty.txt"].reason == "empty file"
     assert r["picture.txt"].reason == "extension .txt does not match content: the file is a PNG image"
     assert r["same-bytes.txt"].reason == f"same bytes as issue {intake['issue']}"
-    assert i["gb.txt"].status == "duplicate" and i["gb.txt"].error == f"same text as issue {intake['issue']} (file a.txt)"
+    assert i["gb.txt"].status == "duplicate"
+    assert i["gb.txt"].error == f"same text as issue {intake['issue']} (file a.txt)"
     assert i["english.txt"].status == "failed" and i["english.txt"].error.startswith("not Chinese text: ")
 
     assert zh.reason(r["empty.txt"].reason) == "空文件"
@@ -260,3 +261,15 @@ def test_briefing_versions_are_drafts_not_pages(client, settings):
     listing = visible(client.get("/briefings").text)
     assert "稿次" in listing and "版本" not in listing and "（旧稿）" in listing
     assert first != second
+
+
+def test_decoding_warning_on_the_issue_page_is_chinese(client, settings):
+    data = (HOSTILE_ISSUE.decode() + "全文完。").encode("gb18030")[:-1]  # cut inside the last character
+    issue_id = ingest_and_process(settings, "cut.txt", data)
+    with session_scope() as s:
+        warnings = s.get(Issue, issue_id).warnings
+    assert any(w.startswith("file truncated") for w in warnings), warnings
+    add_user("ed", "editor")
+    login(client, "ed")
+    seen = visible(client.get(f"/issues/{issue_id}").text)
+    assert "文件末尾不完整" in seen and "file truncated" not in seen

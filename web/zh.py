@@ -152,6 +152,17 @@ _REASONS = _table([
     (r"attempt (?P<n>\d+) could not store the articles \((?P<e>.*)\); it is tried again",
      "第 {n} 次尝试未能保存文章（{e}）；将再次尝试"),
     (r"could not store the articles: (?P<e>.+)", "未能保存文章：{e}"),
+    # warnings kept with a processed issue (reading.py, parsing/finish.py)
+    (r"file truncated: the last (?P<n>\d+) byte\(s\) at offset (?P<o>\d+) are an incomplete (?P<enc>\S+) "
+     r"character and were dropped", "文件末尾不完整：偏移 {o} 处最后 {n} 个字节是不完整的 {enc} 字符，已舍弃"),
+    (r"decoded as Big5 \(bytes are also valid GB18030, which gave unlikely characters\)",
+     "按 Big5（繁体）解码（这些字节也是有效的 GB18030，但解出的字很不常见）"),
+    (r"(?P<n>\d+) undecodable character\(s\) replaced with U\+FFFD; first bad byte at offset (?P<o>\d+)",
+     "{n} 个无法解码的字符已替换为 U+FFFD；第一个错误字节在偏移 {o} 处"),
+    (r"UTF-16 without BOM or ASCII", "按不带 BOM 的 UTF-16 或 ASCII 解码"),
+    (r"bytes are also valid UTF-8, which gave no Chinese text: read as GB18030",
+     "这些字节也是有效的 UTF-8，但那样读不出中文：已按 GB18030 读取"),
+    (r"issue date inferred from dates in the text", "报纸日期由正文中的日期推断"),
     # lifecycle refusals (worker/ops/issues.py)
     (r"issue (?P<n>\d+) is withdrawn already", "第{n}号期次已经撤回"),
     (r"issue (?P<n>\d+) is (?P<s>\w+), not withdrawn", "第{n}号期次没有撤回，无需恢复"),
