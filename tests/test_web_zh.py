@@ -213,7 +213,7 @@ def test_system_page_names_tasks_in_chinese_with_readable_results(settings, cele
     assert zh.task_name("briefing.reconcile") == "核对" and zh.task_name("briefing.deliver_briefing") == "发送简报"
 
 
-def test_audit_log_in_chinese_topic_labels_targets_and_the_cli_user(client, settings):
+def test_audit_log_in_chinese_topic_labels_targets_and_the_cli_user(client, settings, monkeypatch):
     import getpass
 
     from typer.testing import CliRunner
@@ -230,6 +230,9 @@ def test_audit_log_in_chinese_topic_labels_targets_and_the_cli_user(client, sett
     add_user("ed", "editor")
     login(client, "ed")
     client.post(f"/articles/{article.id}/topic", data={"csrf_token": token(client), "category": new})
+    # no $USER (sudo -i, cron, a container): the account is still named, from the password database
+    for var in ("USER", "LOGNAME", "LNAME", "USERNAME"):
+        monkeypatch.delenv(var, raising=False)
     r = CliRunner().invoke(app, ["user", "add", "zhang", "--role", "operator", "--email", "z@example.org"],
                            input="first password\nfirst password\n")
     assert r.exit_code == 0, r.output
