@@ -291,7 +291,13 @@ def _withdraw_restore_and_audit(client, settings):
     issue_id = ingest_and_process(settings, "2024-12-24_zjgrrb.txt", (SAMPLES / "2024-12-24_zjgrrb.txt").read_bytes())
     add_user("op", "operator")
     login(client, "op")
+    # without the 确认撤回 box the POST only asks again and changes nothing
     r = client.post(f"/issues/{issue_id}/withdraw", data={"csrf_token": token(client)})
+    assert r.status_code == 400 and 'name="confirm"' in r.text and "确认撤回" in r.text
+    with session_scope() as s:
+        assert s.get(Issue, issue_id).status == "processed"
+    assert 'name="confirm"' in client.get(f"/issues/{issue_id}/withdraw").text
+    r = client.post(f"/issues/{issue_id}/withdraw", data={"csrf_token": token(client), "confirm": "on"})
     assert r.status_code == 200 and "已撤回" in r.text
     with session_scope() as s:
         issue = s.get(Issue, issue_id)
@@ -315,7 +321,8 @@ def _withdraw_restore_and_audit(client, settings):
     add_user("root", "admin")
     login(client, "root")
     page = client.get("/system/audit").text
-    assert page.count(f"issue {issue_id}") == 2 and "撤回" in page and "恢复" in page
+    # the target reads 第N号期次 (the row keeps "issue N")
+    assert page.count(f"<td>第{issue_id}号期次</td>") == 2 and "撤回" in page and "恢复" in page
 
 
 def test_withdraw_restore_and_audit_on_sqlite(client, settings):
@@ -350,6 +357,10 @@ def test_possible_replacement_is_flagged_and_supersedes(client, settings):
     page = client.get("/intake").text
     assert f"可能替换第 {old} 号" in page and f"可能替换第 {other} 号" not in page
     r = client.post(f"/issues/{new}/supersede", data={"csrf_token": token(client), "old": str(old)})
+    assert r.status_code == 400 and "确认替换" in r.text  # asked again: no box ticked
+    with session_scope() as s:
+        assert s.get(Issue, old).status == "processed"
+    r = client.post(f"/issues/{new}/supersede", data={"csrf_token": token(client), "old": str(old), "confirm": "on"})
     assert r.status_code == 200
     with session_scope() as s:
         o = s.get(Issue, old)

@@ -148,6 +148,12 @@ def test_clerk_and_office_path_in_a_real_browser(console_url, browser, settings,
     # withdraw the issue, then restore it
     b.get(f"{console_url}/issues/{issue.id}")
     b.find_element(By.CSS_SELECTOR, "button.withdraw").click()
+    # a confirmation step: the box must be ticked (the browser's own `required` check, and the server's)
+    _wait_text(b, "h1", "确认撤回")
+    with session_scope() as s:
+        assert s.get(Issue, issue.id).status == "processed"
+    b.find_element(By.ID, "confirm").click()
+    b.find_element(By.CSS_SELECTOR, "#confirm-form button.withdraw").click()
     _wait_text(b, "#issue-status", "已撤回")
     with session_scope() as s:
         assert s.get(Issue, issue.id).status == "withdrawn"

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from web import zh
 from web.security import csrf_input
 from worker.core.settings import get_settings
 from worker.ops.accounts import ROLE_LABELS
@@ -53,7 +54,16 @@ env.filters.update(local=local_time, size=file_size, issue_status=lambda s: ISSU
                    briefing_status=lambda s: BRIEFING_STATUS.get(s, s), role=lambda s: ROLE_LABELS.get(s, s),
                    action=lambda s: AUDIT_ACTION.get(s, s), date_source=lambda s: DATE_SOURCE.get(s, s or "—"),
                    article_kind=lambda s: ARTICLE_KIND.get(s, s), task_state=lambda s: TASK_STATE.get(s, s))
-env.globals.update(csrf_input=csrf_input)
+env.filters.update(reason=zh.reason, became=zh.became, rule=zh.rule, task_name=zh.task_name, draft=zh.draft,
+                   audit_who=zh.audit_who, audit_target=zh.audit_target)
+env.filters["audit_detail"] = lambda d: zh.audit_detail(d, _topic_labels(), ROLE_LABELS)
+env.globals.update(csrf_input=csrf_input, task_detail=zh.task_detail)
+
+
+def _topic_labels() -> dict[str, str]:
+    from worker.enrich.classify import get_taxonomy
+
+    return get_taxonomy().labels
 templates = Jinja2Templates(env=env)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from python_multipart.exceptions import MultipartParseError
 from sqlmodel import select
 
+from web import zh
 from web.security import CSRF_FIELD, check_csrf, checked_form, client_ip, require
 from web.templating import flash, render
 from web.upload import BadUpload, receive_files
@@ -36,7 +37,8 @@ def _send_scan() -> bool:
 
 def _issue_rows(session, limit: int = 50):
     cols = (Issue.id, Issue.file_name, Issue.issue_date, Issue.status, Issue.error, Issue.received_at,
-            Issue.article_count, Issue.attempts, Issue.superseded_by, Issue.withdrawn_by, Issue.withdrawn_at)
+            Issue.article_count, Issue.attempts, Issue.superseded_by, Issue.withdrawn_by, Issue.withdrawn_at,
+            Issue.duplicate_of)
     return session.exec(select(*cols).order_by(Issue.id.desc()).limit(limit)).all()
 
 
@@ -44,19 +46,33 @@ def _receipts(session, limit: int = 50):
     return session.exec(select(Receipt).order_by(Receipt.id.desc()).limit(limit)).all()
 
 
+def _duplicates_of(session, receipts) -> dict[int, int]:
+    """``{issue id: the issue it repeats}`` for the receipts' issues that ended duplicate."""
+    ids = {r.issue_id for r in receipts if r.issue_id}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Issue.id, Issue.duplicate_of)
+                             .where(Issue.id.in_(ids), Issue.status == "duplicate")).all())
+
+
+def _failed(session):
+    return session.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
+                        .where(Issue.status == "failed").order_by(Issue.id.desc())).all()
+
+
 @router.get("/intake")
 def intake(request: Request, user=Depends(operator)):
     with session_scope() as s:
         receipts = _receipts(s)
+        duplicates = _duplicates_of(s, receipts)
         issues = _issue_rows(s)
-        failed = s.exec(select(Issue.id, Issue.file_name, Issue.error, Issue.attempts)
-                        .where(Issue.status == "failed").order_by(Issue.id.desc())).all()
+        failed = _failed(s)
         replacements = lifecycle.possible_replacements(s)
         refused = s.exec(select(Receipt).where(Receipt.outcome == "refused", Receipt.stored_path.is_not(None))
                          .order_by(Receipt.id.desc()).limit(50)).all()
     settings = get_settings()
     return render(request, "intake.html", title="收件", receipts=receipts, issues=issues, failed=failed,
-                  refused=refused,
+                  refused=refused, duplicates=duplicates,
                   replacements=replacements, max_mb=settings.max_file_bytes / (1 << 20),
                   max_files=settings.web_max_files_per_upload)
 
@@ -66,7 +82,25 @@ def receipts_fragment(request: Request, user=Depends(operator)):
     """The receipts table alone (htmx polls it while uploads are taken)."""
     with session_scope() as s:
         receipts = _receipts(s)
-    return render(request, "_receipts.html", receipts=receipts)
+        duplicates = _duplicates_of(s, receipts)
+    return render(request, "_receipts.html", receipts=receipts, duplicates=duplicates)
+
+
+@router.get("/intake/issues")
+def issues_fragment(request: Request, user=Depends(operator)):
+    """The 期次 table alone (polled like the receipts, so statuses change without a reload)."""
+    with session_scope() as s:
+        issues = _issue_rows(s)
+        replacements = lifecycle.possible_replacements(s)
+    return render(request, "_intake_issues.html", issues=issues, replacements=replacements)
+
+
+@router.get("/intake/failed")
+def failed_fragment(request: Request, user=Depends(operator)):
+    """The 处理失败的期次 table alone (polled like the receipts)."""
+    with session_scope() as s:
+        failed = _failed(s)
+    return render(request, "_intake_failed.html", failed=failed)
 
 
 @router.post("/intake/upload")
@@ -106,6 +140,9 @@ def _issue_action(request: Request, user, issue_id: int, action: str) -> Redirec
     try:
         with session_scope() as s:
             if action == "withdraw":
+                issue = s.get(Issue, issue_id)
+                if issue is not None and issue.status == "duplicate":
+                    raise ValueError(f"第 {issue_id} 号期次是重复的期次，没有文章，无需撤回")
                 lifecycle.withdraw(s, issue_id, user.name)
             elif action == "restore":
                 again = lifecycle.restore(s, issue_id)
@@ -123,7 +160,7 @@ def _issue_action(request: Request, user, issue_id: int, action: str) -> Redirec
     except LookupError as exc:
         raise HTTPException(404) from exc
     except ValueError as exc:
-        flash(request, str(exc))
+        flash(request, zh.reason(str(exc)))
         return RedirectResponse(f"/issues/{issue_id}", status_code=303)
     if again and not lifecycle.queue_processing([issue_id]):
         flash(request, "消息队列暂时不可用：该期已标为等待处理，稍后由定时修复任务排队。")
@@ -134,8 +171,33 @@ def _issue_action(request: Request, user, issue_id: int, action: str) -> Redirec
     return RedirectResponse(f"/issues/{issue_id}", status_code=303)
 
 
+CONFIRM_FIELD = "confirm"
+
+
+def _confirm_page(request: Request, issue_id: int, action: str, old: int | None = None, again: bool = False):
+    """The confirmation step of 撤回 / 替换 (works without JavaScript: a required checkbox that the
+    POST checks too). ``again``: the POST came without the box ticked (status 400, asked again)."""
+    with session_scope() as s:
+        issue = s.exec(select(Issue.id, Issue.file_name, Issue.issue_date, Issue.status, Issue.article_count)
+                       .where(Issue.id == issue_id)).first()
+        old_issue = s.exec(select(Issue.id, Issue.file_name, Issue.issue_date, Issue.status, Issue.article_count)
+                           .where(Issue.id == old)).first() if old is not None else None
+    if issue is None or (old is not None and old_issue is None):
+        raise HTTPException(404)
+    title = "确认撤回" if action == "withdraw" else "确认替换"
+    return render(request, "confirm.html", status_code=400 if again else 200, title=title, action=action,
+                  issue=issue, old=old_issue, again=again)
+
+
+@router.get("/issues/{issue_id}/withdraw")
+def withdraw_confirm(request: Request, issue_id: int, user=Depends(operator)):
+    return _confirm_page(request, issue_id, "withdraw")
+
+
 @router.post("/issues/{issue_id}/withdraw")
 def withdraw(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
+    if form.get(CONFIRM_FIELD) != "on":
+        return _confirm_page(request, issue_id, "withdraw", again=True)
     return _issue_action(request, user, issue_id, "withdraw")
 
 
@@ -149,12 +211,19 @@ def retry(request: Request, issue_id: int, user=Depends(operator), form=Depends(
     return _issue_action(request, user, issue_id, "retry")
 
 
+@router.get("/issues/{issue_id}/supersede")
+def supersede_confirm(request: Request, issue_id: int, old: int, user=Depends(operator)):
+    return _confirm_page(request, issue_id, "supersede", old=old)
+
+
 @router.post("/issues/{issue_id}/supersede")
 def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
     try:
         old_id = int(form.get("old", ""))
     except ValueError as exc:
         raise HTTPException(400, "缺少被替换的期次") from exc
+    if form.get(CONFIRM_FIELD) != "on":
+        return _confirm_page(request, issue_id, "supersede", old=old_id, again=True)
     try:
         with session_scope() as s:
             lifecycle.supersede(s, issue_id, old_id, user.name)
@@ -163,7 +232,7 @@ def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depe
     except LookupError as exc:
         raise HTTPException(404) from exc
     except ValueError as exc:
-        flash(request, str(exc))
+        flash(request, zh.reason(str(exc)))
         return RedirectResponse("/intake", status_code=303)
     flash(request, f"第 {issue_id} 号期次已替换第 {old_id} 号（后者已撤回）。")
     return RedirectResponse(f"/issues/{issue_id}", status_code=303)

@@ -564,10 +564,22 @@ user_app = typer.Typer(help="Console accounts (briefing web).", no_args_is_help=
 app.add_typer(user_app, name="user")
 
 
+def _cli_who() -> str:
+    """``cli:`` + the operating-system user running the command (getpass.getuser(): LOGNAME, USER,
+    LNAME, USERNAME, then the password database, so ``sudo``, cron and containers without $USER
+    still name someone); ``cli:unknown`` only when none of those knows."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError, ImportError):
+        return "cli:unknown"
+
+
 def _audit_cli(session, action: str, target: str, detail: str | None = None) -> None:
     from worker.ops.audit import record
 
-    record(session, f"cli:{os.environ.get('USER', 'unknown')}", action, target, detail)
+    record(session, _cli_who(), action, target, detail)
 
 
 @user_app.command("add")
@@ -656,7 +668,7 @@ def withdraw(issue_id: int = typer.Argument(..., help="issue id")) -> None:
 
     try:
         with session_scope() as session:
-            run(session, issue_id, f"cli:{os.environ.get('USER', 'unknown')}")
+            run(session, issue_id, _cli_who())
             _audit_cli(session, "withdraw", f"issue {issue_id}")
     except (LookupError, ValueError) as exc:
         err.print(f"[red]{exc.args[0]}[/red]", highlight=False)
