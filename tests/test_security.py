@@ -105,7 +105,8 @@ def test_compose_gives_each_service_only_the_secrets_it_needs():
         assert "FLOWER_BASIC_AUTH" not in argv and "POSTGRES_PASSWORD" not in argv and "SMTP" not in argv, name
     assert holders("FLOWER_BASIC_AUTH") == {"flower"}
     assert holders("BRIEFING_SMTP_PASSWORD") == {"worker"}  # the one service that sends briefings
-    assert holders("POSTGRES_PASSWORD") == {"postgres", "migrate", "inbox-worker", "worker", "beat", "watcher"}
+    assert holders("POSTGRES_PASSWORD") == {"postgres", "migrate", "inbox-worker", "worker", "beat", "watcher",
+                                          "web"}
     assert set(services["flower"]["environment"]) == {"BRIEFING_BROKER_URL", "FLOWER_BASIC_AUTH", "FLOWER_PORT"}
     assert set(services["migrate"]["environment"]) == {"BRIEFING_DATABASE_URL"}
     # .env must not be copied into the image either (Settings would read /app/.env in every container)
