@@ -168,3 +168,25 @@ def test_every_measure_word_comes_from_the_config_table():
     assert expected <= set(table)
     for unit in ("对", "户", "支"):
         assert one(f"共有18{unit}参与。").unit == unit
+
+
+def test_a_sentence_of_thousands_of_figures_is_stored_at_a_bounded_size():
+    # adversarial run: 3,000 amounts in one sentence stored the whole sentence with each figure
+    # (a 38 KB file → a 60 MB article row, 934 MB to make the briefing)
+    from worker.enrich.figures import MAX_FIGURES, extract_figures
+    from worker.enrich.segment import make_doc
+
+    body = "本报讯 记者 王明 " + "，".join(f"{i}万元" for i in range(1, 3001)) + "。"
+    figs = extract_figures(make_doc(["职工大会召开"], [body]))
+    assert len(figs) == MAX_FIGURES
+    assert all(len(f.sentence) <= 160 and f.text in f.sentence for f in figs)
+    assert figs[0].text == "1万元" and figs[-1].text == f"{MAX_FIGURES}万元"
+
+
+def test_a_short_sentence_is_kept_whole_as_the_figures_context():
+    from worker.enrich.figures import extract_figures
+    from worker.enrich.segment import make_doc
+
+    sentence = "今年以来，全省各级工会共筹集帮扶资金3.6亿元，走访慰问困难职工12万户。"
+    figs = extract_figures(make_doc(["帮扶"], [sentence]))
+    assert [f.sentence for f in figs] == [sentence, sentence]

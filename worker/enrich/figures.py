@@ -142,10 +142,16 @@ def _is_bare_scale(num: str) -> bool:
     return num in ("万", "千", "百", "亿", "十")
 
 
+#: Figures kept per article: a long feature has a few dozen; a table of thousands of numbers pasted
+#: as one paragraph would otherwise fill the article's row and every briefing that reads it.
+MAX_FIGURES = 300
+
+
 def extract_figures(doc: Doc) -> list[Figure]:
-    """All figures of ``doc`` (headline and body) in text order; one per (text, sentence), and a
-    headline figure is dropped when the body repeats it. Never raises on odd text (an unparsable
-    match is skipped)."""
+    """All figures of ``doc`` (headline and body) in text order, at most :data:`MAX_FIGURES`; one per
+    (text, sentence), and a headline figure is dropped when the body repeats it. Each carries its
+    sentence, clipped around it when long (``Doc.context_at``). Never raises on odd text (an
+    unparsable match is skipped)."""
     text = doc.text
     out: list[Figure] = []
     seen: set[tuple[str, str]] = set()
@@ -156,7 +162,7 @@ def extract_figures(doc: Doc) -> list[Figure]:
         if fig is None:
             continue
         start = m.start()
-        sentence = doc.sentence_at(start)
+        sentence = doc.context_at(start, m.end())
         fig.sentence = sentence
         if start < doc.title_end:
             head.append(fig)
@@ -172,13 +178,13 @@ def extract_figures(doc: Doc) -> list[Figure]:
             value = parse_number(m.group("n"))
         except ValueError:
             continue
-        fig = Figure(m.group(), value, None, "%", None, doc.sentence_at(m.start()))
+        fig = Figure(m.group(), value, None, "%", None, doc.context_at(m.start(), m.end()))
         if m.start() < doc.title_end:
             head.append(fig)
         else:
             out.append(fig)
     extra = [f for f in head if f.text not in body_texts]
-    return extra + out
+    return (extra + out)[:MAX_FIGURES]
 
 
 def _figure(m: re.Match, text: str) -> Figure | None:

@@ -134,6 +134,25 @@ class Doc:
             return ""
         return self.text[spans[i][0]: spans[i][1]].strip()
 
+    def context_at(self, start: int, end: int, limit: int = 160) -> str:
+        """The sentence around the span ``start``–``end`` (character offsets in :attr:`text`), as
+        :meth:`sentence_at`; a sentence longer than ``limit`` characters is clipped to a window of
+        about ``limit`` around the span, so a run of numbers in one endless sentence is stored once
+        per figure at a bounded size, not whole each time (N figures × N-long sentence grew
+        quadratically: a 38 KB file gave a 60 MB row)."""
+        sentence = self.sentence_at(start)
+        if len(sentence) <= limit:
+            return sentence
+        if start < self.title_end:
+            base = self.text.rfind("\n", 0, start) + 1
+        else:
+            i = bisect_right(self._sentence_starts, start) - 1
+            base = self.sentences[i][0] if i >= 0 else start
+            base += len(self.text[base:start]) - len(self.text[base:start].lstrip())
+        at, width = max(0, start - base), max(0, end - start)
+        left = max(0, at - (limit - width) // 2)
+        return sentence[left: left + max(limit, width)].strip()
+
 
 #: Enrichment reads at most this many characters of an article (headline, body, captions). A long
 #: newspaper feature has ~20,000; a 20 MB "article" (a file that is one run of text) would cost
