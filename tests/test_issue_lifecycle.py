@@ -103,3 +103,16 @@ def test_inbox_drop_renames_into_place_never_overwrites_and_stops_at_the_limit(s
         big.write(b"x")
     assert sorted(p.name for p in settings.inbox_dir.iterdir()) == ["第1版-2.txt", "第1版.txt"]
     assert (settings.inbox_dir / "第1版.txt").read_bytes() == b"12345"
+
+
+def test_a_dropped_file_with_a_temporary_looking_name_is_taken_not_left_in_the_inbox(settings):
+    # adversarial run: `briefing ingest x.crdownload` / an upload named x.part or ~$x.txt said
+    # "queued", then sat in the inbox for good with no receipt (the scanner ignores such names)
+    names = []
+    for name in ("x.part", "~$会议.txt", "advz.crdownload", ".hidden.txt", "稿件.pdf.part"):
+        drop = inbox.InboxDrop(settings, name)
+        drop.write(b"x")
+        names.append(drop.commit().name)
+    assert names == ["x", "会议.txt", "advz", "hidden.txt", "稿件.pdf"]
+    assert not any(inbox.is_ignored(n) for n in names)
+    assert sorted(inbox.find_stable(settings, LATER)[0]) == sorted(names)

@@ -105,6 +105,18 @@ def is_ignored(name: str) -> bool:
     return bool(TEMP_NAME.search(name))
 
 
+def takeable_name(name: str) -> str:
+    """``name`` without what would make the inbox ignore it (``~$`` and ``.`` prefixes, a ``~``
+    suffix, a temporary extension such as ``.part`` or ``.crdownload``), for files handed over
+    whole by ``briefing ingest`` and the console's upload: they are complete, so they must be
+    taken and get a receipt (an upload named ``x.part`` sat in the inbox for good). Returns
+    ``unnamed`` when nothing is left."""
+    while name and is_ignored(name):
+        name = re.sub(r"^(~\$|\.)+|~$", "", name)
+        name = re.sub(r"\.(tmp|temp|part|partial|crdownload|swp|download|filepart)$", "", name, flags=re.IGNORECASE)
+    return name or "unnamed"
+
+
 
 
 F_SETLEASE = getattr(fcntl, "F_SETLEASE", 1024)
@@ -639,7 +651,7 @@ class InboxDrop:
     def __init__(self, settings: Settings, name: str, max_bytes: int | None = None):
         settings.inbox_dir.mkdir(parents=True, exist_ok=True)
         self.inbox = settings.inbox_dir
-        self.name = safe_name(os.path.basename(name.replace("\\", "/")) or "unnamed")
+        self.name = takeable_name(safe_name(os.path.basename(name.replace("\\", "/")) or "unnamed"))
         self.max_bytes = settings.max_file_bytes if max_bytes is None else max_bytes
         self.size = 0
         self.tmp = self.inbox / f".{self.name}.{uuid.uuid4().hex[:8]}.part"
