@@ -619,3 +619,13 @@ def test_refusal_names_every_encoding_tried() -> None:
     with pytest.raises(RefusedFile) as exc:
         read_document(("Ελληνικά κείμενα " * 40).encode(), "greek.txt")
     assert exc.value.reason.endswith("(tried UTF-8, GB18030, UTF-16-LE, UTF-16-BE)")
+
+
+def test_a_short_text_with_rare_characters_is_text_not_binary():
+    # adversarial run: a brief with CJK Extension B characters (𠀀 𪚥, found in names) was refused
+    # as "binary data, not text": those characters were outside the plausible ranges
+    from worker.intake.reading import read_document, sniff
+
+    for text in ("职工标题\n\n正文𠀀𪚥。\n", "职工标题\n\n正文𠀀𪚥𠀀𪚥。Ελλάδα Россия 🎉🎉🎉\n"):
+        assert sniff("brief.txt", text.encode("utf-8")) is None, text
+        assert read_document(text.encode("utf-8"), "brief.txt").text.strip() == text.strip()

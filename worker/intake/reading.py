@@ -225,12 +225,14 @@ def _markup(head: bytes) -> str | None:
 
 
 MAX_IMPLAUSIBLE_SHARE = 0.1  # real issue text measures 0.0; random bytes about 0.3
-# Characters a newspaper text file is made of: ASCII, Latin-1, general punctuation, symbols
-# (■ □ ● …), CJK punctuation, kana, ideographs, full-width forms. Binary data decoded as text
-# lands mostly outside these (control codes, U+FFFD, scattered scripts).
+# Characters a newspaper text file is made of: ASCII, Latin-1, Greek and Cyrillic, general
+# punctuation, symbols (■ □ ● …), CJK punctuation, kana, bopomofo, enclosed CJK, ideographs with
+# the rare-character extensions (𠀀 𪚥 in names), Hangul, full-width forms, emoji. Binary data
+# decoded as text lands mostly outside these (control codes, U+FFFD, scattered scripts).
 _PLAUSIBLE = re.compile(
-    "[\t\n\r\f\x20-\x7e\xa0-\xff\u2000-\u27ff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+    "[\t\n\r\f\x20-\x7e\xa0-\xff\u0370-\u04ff\u1100-\u11ff\u2000-\u27ff\u3000-\u33ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+    "\U0001f000-\U0001faff\U00020000-\U0003134f]"
 )
 
 
