@@ -406,3 +406,15 @@ def test_report_send_without_recipients_says_only_that(settings):
     assert out.exit_code == 1
     assert "exists already" not in out.output
     assert " ".join(out.output.split()).startswith("not sent: no recipients for daily briefings")
+
+
+def test_report_refuses_a_date_outside_the_calendar_it_can_count(settings):
+    # adversarial run: --date 0001-01-01 and 9999-12-31 ended in an OverflowError traceback
+    from typer.testing import CliRunner
+
+    from worker.ops.cli import app
+
+    for day in ("0001-01-01", "9999-12-31"):
+        out = CliRunner().invoke(app, ["report", "daily", "--date", day])
+        assert out.exit_code == 2 and "between 1900 and 2999" in out.output, out.output
+        assert not isinstance(out.exception, OverflowError)

@@ -35,9 +35,12 @@ def _parse_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value}") from exc
+    if not 1900 <= day.year <= 2999:  # periods around 0001-01-01 or 9999-12-31 overflow date arithmetic
+        raise typer.BadParameter(f"{value}: a date between 1900 and 2999, please")
+    return day
 
 
 def _check_kind(kind: str) -> str:

@@ -94,9 +94,18 @@ def _term(raw: str, phrase: bool) -> Term | None:
     return Term(raw, tuple(toks), phrase) if toks else None
 
 
+#: Bounds of a query: an office question is a few words; 2,000 repeated words took 70 s on SQLite.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TERMS = 12
+
+
 def parse_query(query: str) -> ParsedQuery:
     """Split ``query`` into terms (see the module docstring). Raises :class:`QueryError` when there
-    is no word or phrase to look for (only punctuation, or only excluded words)."""
+    is no word or phrase to look for (only punctuation, or only excluded words), or when the query
+    is longer than :data:`MAX_QUERY_CHARS` characters or has more than :data:`MAX_QUERY_TERMS`
+    words and phrases (repeated words count once)."""
+    if len(query or "") > MAX_QUERY_CHARS:
+        raise QueryError(f"检索词太长（{len(query)} 个字符），请不超过 {MAX_QUERY_CHARS} 个字符")
     terms, excluded = [], []
     for m in _TERM.finditer(query or ""):
         neg, quoted = m.group(1) == "-", m.group(2) if m.group(2) is not None else m.group(3)
@@ -108,6 +117,9 @@ def parse_query(query: str) -> ParsedQuery:
             (excluded if neg else terms).append(term)
     if not terms:
         raise QueryError("请输入至少一个检索词或“短语”（不能只有 -排除词）")
+    terms, excluded = list(dict.fromkeys(terms)), list(dict.fromkeys(excluded))
+    if len(terms) + len(excluded) > MAX_QUERY_TERMS:
+        raise QueryError(f"检索词太多（{len(terms) + len(excluded)} 个），请不超过 {MAX_QUERY_TERMS} 个")
     return ParsedQuery(terms, excluded)
 
 
