@@ -15,13 +15,13 @@ PENDING_RETRY_S, PENDING_RETRIES = 300, 36
 def make_due_briefings(self, kind: str) -> list[int]:
     """Make every briefing of ``kind`` that is due and not yet made (oldest first), then queue
     their delivery (``approval: auto``) or e-mail the editors that a draft waits (``approval:
-    required``; open drafts are regenerated first when a late issue changed them). Safe to run twice: (kind, period, version) is unique. A period whose issues
+    required``; open drafts are regenerated first when a late issue changed them).
+    Safe to run twice: (kind, period, version) is unique. A period whose issues
     are still being processed is not made yet: the task retries every 5 minutes."""
     from worker.briefing.build import IssuesPending
     from worker.briefing.build import make_due_briefings as make_due
-    from worker.core.db import session_scope
-
     from worker.briefing.desk import notify_editors, refresh_open_drafts
+    from worker.core.db import session_scope
 
     pending = None
     with session_scope() as session:
@@ -46,10 +46,9 @@ def make_due_briefings(self, kind: str) -> list[int]:
 def make_briefing(kind: str, day: str, force: bool = False) -> int | None:
     """Make the briefing of ``kind`` for the period containing ``day`` (ISO date)."""
     from worker.briefing.build import make_briefing as make
+    from worker.briefing.desk import notify_editors
     from worker.briefing.periods import period_containing
     from worker.core.db import session_scope
-
-    from worker.briefing.desk import notify_editors
 
     start, _ = period_containing(kind, date.fromisoformat(day))
     with session_scope() as session:

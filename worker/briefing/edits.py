@@ -191,7 +191,7 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     out = [f"删去：《{a[k][2]['title']}》" for k in a if k not in b]
     out += [f"新增：《{b[k][2]['title']}》（{b[k][0]}）" for k in b if k not in a]
     for k in (k for k in b if k in a):
-        (sa, ia, ea), (sb, ib, eb) = a[k], b[k]
+        (sa, _, ea), (sb, _, eb) = a[k], b[k]
         if sa != sb:
             out.append(f"移至「{sb}」：《{eb['title']}》")
         if ea["title"] != eb["title"]:
