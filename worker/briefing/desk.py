@@ -30,7 +30,7 @@ from worker.briefing import build
 from worker.briefing.config import load_briefing_config
 from worker.briefing.content import section_order
 from worker.briefing.delivery import PdfConversionError, convert_to_pdf, send_notice, write_atomic
-from worker.briefing.edits import apply_edits, describe_edits, diff_snapshots, normalise, snapshot
+from worker.briefing.edits import apply_edits, describe_edits, diff_snapshots, normalise, snapshot, titles_of
 from worker.briefing.periods import kind_label
 from worker.briefing.render import BriefingContent, render
 from worker.briefing.select import gather
@@ -141,7 +141,7 @@ def refresh_draft(session: Session, row: Briefing, *, settings=None, config=None
         session.commit()
         return []
     changes = diff_snapshots(row.generated or {}, new)
-    stale = apply_edits(content, row.edits, section_order(cfg, settings.config_dir))
+    stale = apply_edits(content, row.edits, section_order(cfg, settings.config_dir), titles_of(row.generated or {}))
     row.generated = new
     row.notice = [f"{ts()} 稿件有变动：" + ("；".join(changes) or "文章内容更新")] + (
         ["以下修改已不适用：" + "；".join(stale)] if stale else [])

@@ -76,27 +76,40 @@ def _section(content: BriefingContent, key: str, order: list[tuple[str, str]]) -
     return sec
 
 
-def _title_of(content: BriefingContent, aid: str) -> str:
+def _title_of(content: BriefingContent, aid: str, titles: dict[str, str]) -> str:
     for e in [e for s in content.sections for e in s.articles] + content.left_out:
         if str(e.article_id) == aid:
-            return e.title
-    return f"文章{aid}"
+            return f"《{e.title}》"
+    return f"《{titles[aid]}》" if aid in titles else f"文章{aid}"
+
+
+def titles_of(snap: dict[str, Any]) -> dict[str, str]:
+    """``{article id: title}`` of a :func:`snapshot` (shown and left-out entries)."""
+    out = {e["id"]: e["title"] for e in snap.get("left_out", [])}
+    out.update({e["id"]: e["title"] for s in snap.get("sections", []) for e in s["entries"]})
+    return out
 
 
 def apply_edits(content: BriefingContent, edits: dict[str, Any] | None,
-                order: list[tuple[str, str]]) -> list[str]:
+                order: list[tuple[str, str]], titles: dict[str, str] | None = None) -> list[str]:
     """Apply ``edits`` to ``content`` in place (sections, entries, 第N条 numbers, 要情, 编者按,
     key figures and appendix follow). ``order`` is the sections' ``(key, label)`` order (for a
     section an entry is moved into). Returns the edits that no longer apply (their article is not
-    in the period any more, or not where the edit needs it), as Chinese lines for the notice."""
+    in the period any more, or not where the edit needs it), as Chinese lines for the notice;
+    ``titles`` (``{article id: title}``, e.g. :func:`titles_of` the earlier snapshot) names them."""
     edits = normalise(edits)
+    titles = titles or {}
+
+    def name(aid: str) -> str:
+        return _title_of(content, aid, titles)
+
     stale: list[str] = []
     left = {str(e.article_id): e for e in content.left_out}
     excluded: set[str] = set()
     for aid in edits.get("exclude", []):
         sec, e = _take(content, aid)
         if e is None:
-            stale.append(f"删去文章{aid}：该文已不在本期")
+            stale.append(f"删去{name(aid)}：该文已不在本期")
         else:
             excluded.add(aid)
             content.left_out.append(e)
@@ -104,14 +117,14 @@ def apply_edits(content: BriefingContent, edits: dict[str, Any] | None,
         e = left.pop(aid, None)
         if e is None or aid in excluded:
             if not any(str(x.article_id) == aid for s in content.sections for x in s.articles):
-                stale.append(f"收入文章{aid}：该文已不在本期")
+                stale.append(f"收入{name(aid)}：该文已不在本期")
             continue
         content.left_out.remove(e)
         _section(content, e.category, order).articles.append(e)
     for aid, key in edits.get("move", {}).items():
         sec, e = _take(content, aid)
         if e is None:
-            stale.append(f"移动文章{aid}：该文已不在简报中")
+            stale.append(f"移动{name(aid)}：该文已不在简报中")
             continue
         e.category = key
         _section(content, key, order).articles.append(e)
@@ -126,7 +139,7 @@ def apply_edits(content: BriefingContent, edits: dict[str, Any] | None,
     for aid, fields in edits.get("entries", {}).items():
         e = shown.get(aid)
         if e is None:
-            stale.append(f"修改《{_title_of(content, aid)}》：该文已不在简报中")
+            stale.append(f"修改{name(aid)}：该文已不在简报中")
             continue
         e.title = fields.get("title", e.title)
         e.summary = fields.get("summary", e.summary)
