@@ -127,7 +127,7 @@ def test_edits_reach_the_signed_docx_with_signer_and_date(env):
     settings, cfg, handler, engine = env
     with Session(engine, expire_on_commit=False) as s:
         row = make_briefing(s, "daily", DAY, settings=settings, config=cfg)
-        first, second, *rest = _ids(row)
+        first, second, *_ = _ids(row)
         gone_title = row.generated["sections"][0]["entries"][1]["title"] if len(
             row.generated["sections"][0]["entries"]) > 1 else None
         titles = {e["id"]: e["title"] for sec in row.generated["sections"] for e in sec["entries"]}
@@ -146,7 +146,7 @@ def test_edits_reach_the_signed_docx_with_signer_and_date(env):
         assert "编者按：请各地抓好落实。" in text
         assert titles[second] not in text and (gone_title is None or gone_title not in text)
         assert deliver(signed.id, settings=settings, config=cfg).startswith("e-mailed")
-    [(_, rcpts, raw)] = [m for m in handler.messages if "leader@union.test" in m[1]]
+    [(_, _, raw)] = [m for m in handler.messages if "leader@union.test" in m[1]]
     assert "签发人：qianfa" in message_from_bytes(raw, policy=policy.default)["Subject"]
 
 
@@ -187,7 +187,8 @@ def test_late_issue_after_an_edit_gives_a_notice_and_keeps_the_edits_that_apply(
     with Session(engine, expire_on_commit=False) as s:
         row = make_briefing(s, "daily", DAY, settings=settings, config=cfg)
         ids = _ids(row)
-        late = _extra_issue(s, DAY, "宁波职工书屋新增120家", "本报讯 记者日前获悉，宁波市总工会今年新建职工书屋120家，覆盖职工8万人。")
+        late = _extra_issue(s, DAY, "宁波职工书屋新增120家",
+                            "本报讯 记者日前获悉，宁波市总工会今年新建职工书屋120家，覆盖职工8万人。")
         assert desk.refresh_draft(s, row, settings=settings, config=cfg)  # the late issue arrives
         late_id = next(i for i in _ids(s.get(Briefing, row.id)) if i not in ids)
         edits = {"entries": {ids[0]: {"title": "编辑改过的标题"}, late_id: {"summary": "书屋摘要（编辑）"}},
@@ -279,7 +280,7 @@ def test_approval_auto_numbers_and_renders_at_once(env, monkeypatch):
 def test_cli_report_drafts_approve_discard(env):
     from worker.ops.cli import app
 
-    settings, cfg, handler, engine = env
+    _, _, handler, engine = env
     out = runner.invoke(app, ["report", "daily", "--date", "2024-12-24"])
     assert out.exit_code == 0, out.output
     draft_id = int(out.stdout.split("draft:")[1].split()[0])
