@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-MODULES = ["web.pages.auth", "web.pages.intake", "web.pages.issues", "web.pages.briefings", "web.pages.system"]
+MODULES = ["web.pages.auth", "web.pages.intake", "web.pages.issues", "web.pages.briefings", "web.pages.desk",
+           "web.pages.system"]
 
 
 def routers() -> list:

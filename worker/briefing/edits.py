@@ -188,7 +188,8 @@ def snapshot(content: BriefingContent) -> dict[str, Any]:
                      for s in content.sections],
         "highlights": [{"id": str(h.article_id), "text": h.text, "ref": h.ref} for h in content.highlights],
         "editor_note": content.editor_note or "",
-        "left_out": [{"id": str(e.article_id), "title": e.title, "section": e.category} for e in content.left_out],
+        "left_out": [{"id": str(e.article_id), "title": e.title, "section": e.category, "summary": e.summary,
+                      "figures": list(e.figures)} for e in content.left_out],
     }
 
 
@@ -246,3 +247,21 @@ def describe_edits(before: dict[str, Any] | None, after: dict[str, Any] | None) 
         else:
             out.append(f"{names[key]}：{x.get(key, '（无）')} → {y.get(key, '（无）')}")
     return out
+
+
+def merge_edits(theirs: dict[str, Any] | None, mine: dict[str, Any] | None) -> dict[str, Any]:
+    """Both editors' edits in one dict (after a conflict): ``mine`` wins where both changed the
+    same field; lists are joined. The editor checks the result and saves it again."""
+    x, y = normalise(theirs), normalise(mine)
+    out: dict[str, Any] = dict(x)
+    for key, val in y.items():
+        if key in ("exclude", "include"):
+            out[key] = list(dict.fromkeys((x.get(key) or []) + val))
+        elif key == "entries":
+            out[key] = {k: {**(x.get(key) or {}).get(k, {}), **v} for k, v in
+                        {**{k: {} for k in x.get(key) or {}}, **val}.items()}
+        elif isinstance(val, dict):
+            out[key] = {**(x.get(key) or {}), **val}
+        else:
+            out[key] = val
+    return normalise(out)
