@@ -365,3 +365,19 @@ def test_postgres_concurrent_saves_and_sign_offs(postgres_url, tmp_path, monkeyp
     finally:
         engine.dispose()
         get_settings.cache_clear()
+
+
+def test_withdrawing_an_issue_while_a_draft_waits_gives_the_draft_a_notice(env):
+    from worker.ops.cli import app
+
+    settings, cfg, _, engine = env
+    with Session(engine, expire_on_commit=False) as s:
+        row = make_briefing(s, "daily", DAY, settings=settings, config=cfg)
+        late = _extra_issue(s, DAY, "宁波职工书屋新增120家",
+                            "本报讯 记者日前获悉，宁波市总工会今年新建职工书屋120家，覆盖职工8万人。")
+        desk.refresh_draft(s, row, settings=settings, config=cfg)
+    out = runner.invoke(app, ["withdraw", str(late.id)])
+    assert out.exit_code == 0, out.output
+    with Session(engine) as s:
+        notice = s.get(Briefing, row.id).notice
+    assert any("删去：《宁波职工书屋新增120家》" in n for n in notice)

@@ -20,7 +20,7 @@ DAY = date(2024, 12, 24)
 
 @pytest.fixture
 def draft(env):  # noqa: F811
-    settings, cfg, handler, engine = env
+    settings, cfg, _handler, engine = env
     with Session(engine, expire_on_commit=False) as s:
         return make_briefing(s, "daily", DAY, settings=settings, config=cfg)
 
@@ -53,7 +53,7 @@ def _form(page: str, row: Briefing, **change) -> dict:
 
 
 def test_two_editors_one_conflict_nothing_lost_and_only_a_signer_signs(env, draft):  # noqa: F811
-    settings, cfg, handler, engine = env
+    _settings, _cfg, handler, engine = env
     a, b = _client("bianji", "editor-pass-1"), _client("xiaozhang", "editor-pass-2")
     listed = a.get("/desk")
     assert listed.status_code == 200 and f"/desk/{draft.id}" in listed.text and "待签发稿" in listed.text

@@ -755,6 +755,9 @@ def withdraw(issue_id: int = typer.Argument(..., help="issue id")) -> None:
     except (LookupError, ValueError) as exc:
         err.print(f"[red]{exc.args[0]}[/red]", highlight=False)
         raise typer.Exit(2) from exc
+    from worker.ops.issues import refresh_drafts
+
+    refresh_drafts()  # a briefing draft waiting for 签发 shows what changed
     console.print(f"issue {issue_id} withdrawn")
 
 
@@ -774,6 +777,10 @@ def restore(issue_id: int = typer.Argument(..., help="issue id")) -> None:
         raise typer.Exit(2) from exc
     if again and not queue_processing([issue_id]):
         err.print("broker unreachable: the issue is pending; reconcile queues it later")
+    if not again:
+        from worker.ops.issues import refresh_drafts
+
+        refresh_drafts()
     console.print(f"issue {issue_id} restored")
 
 
