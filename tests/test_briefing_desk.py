@@ -381,3 +381,15 @@ def test_withdrawing_an_issue_while_a_draft_waits_gives_the_draft_a_notice(env):
     with Session(engine) as s:
         notice = s.get(Briefing, row.id).notice
     assert any("删去：《宁波职工书屋新增120家》" in n for n in notice)
+
+
+def test_health_says_libreoffice_is_required_under_approval_required(var_dir, monkeypatch, tmp_path):
+    from worker.ops.status import check_health
+
+    empty = tmp_path / "no-soffice"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # a host without LibreOffice
+    monkeypatch.setenv("BRIEFING_APPROVAL", "required")
+    assert any("LibreOffice" in p and "approval: required" in p for p in check_health())
+    monkeypatch.setenv("BRIEFING_APPROVAL", "auto")
+    assert not any("LibreOffice" in p for p in check_health())
