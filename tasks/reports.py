@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 
 from worker.core.app import celery_app
@@ -25,7 +26,11 @@ def make_due_briefings(self, kind: str) -> list[int]:
 
     pending = None
     with session_scope() as session:
-        refresh_open_drafts(session)  # a late issue since the last run changes a waiting draft
+        try:  # a late issue since the last run changes a waiting draft; never blocks new briefings
+            refresh_open_drafts(session)
+        except Exception:  # noqa: BLE001
+            session.rollback()
+            logging.getLogger(__name__).exception("refreshing the briefing drafts failed")
         try:
             made = make_due(session, kind, now=datetime.now(UTC))
         except IssuesPending as exc:
