@@ -28,7 +28,7 @@ def make_due_briefings(self, kind: str) -> list[int]:
     with session_scope() as session:
         try:  # a late issue since the last run changes a waiting draft; never blocks new briefings
             refresh_open_drafts(session)
-        except Exception:  # noqa: BLE001
+        except Exception:
             session.rollback()
             logging.getLogger(__name__).exception("refreshing the briefing drafts failed")
         try:
