@@ -114,7 +114,8 @@ def test_numbers_in_sign_off_order_and_a_discarded_draft_leaves_no_gap(env):
         d24 = make_briefing(s, "daily", DAY, settings=settings, config=cfg)
         d25 = make_briefing(s, "daily", date(2024, 12, 25), settings=settings, config=cfg)
         signer = _user(s, "qianfa")
-        assert desk.sign_off(s, d24.id, signer, "console", settings=settings, config=cfg).number == 1
+        b24 = desk.sign_off(s, d24.id, signer, "console", settings=settings, config=cfg)
+        assert b24.number == 1 and "2024年第1期（日报）  总第1期" in _texts(b24.path_in(settings.var_dir))
         desk.discard(s, d23.id)
         b25 = desk.sign_off(s, d25.id, signer, "console", settings=settings, config=cfg)
         assert (b25.number, b25.year) == (2, 2024)
@@ -393,3 +394,15 @@ def test_health_says_libreoffice_is_required_under_approval_required(var_dir, mo
     assert any("LibreOffice" in p and "approval: required" in p for p in check_health())
     monkeypatch.setenv("BRIEFING_APPROVAL", "auto")
     assert not any("LibreOffice" in p for p in check_health())
+
+
+def test_an_earlier_period_signed_later_takes_the_next_numbers(env):
+    settings, cfg, _, engine = env
+    with Session(engine, expire_on_commit=False) as s:
+        d23 = make_briefing(s, "daily", date(2024, 12, 23), settings=settings, config=cfg)
+        d24 = make_briefing(s, "daily", DAY, settings=settings, config=cfg)
+        signer = _user(s, "qianfa")
+        desk.sign_off(s, d24.id, signer, "console", settings=settings, config=cfg)
+        b23 = desk.sign_off(s, d23.id, signer, "console", settings=settings, config=cfg)
+        assert b23.number == 2  # sign-off order, and 总第N期 follows it (never two 总第1期)
+        assert "2024年第2期（日报）  总第2期" in _texts(b23.path_in(settings.var_dir))

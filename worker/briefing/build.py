@@ -56,12 +56,12 @@ def _tz(settings) -> ZoneInfo:
 
 
 def _total_number(session: Session, row: Briefing) -> int:
-    """总第N期: how many numbered briefings of the kind there are up to and including this
-    period, over all years (a re-made period keeps its place)."""
-    starts = session.exec(select(Briefing.period_start).where(
-        Briefing.kind == row.kind, Briefing.number.is_not(None),
-        Briefing.period_start <= row.period_start).distinct()).all()
-    return len(set(starts) | {row.period_start})
+    """总第N期: how many numbered briefings of the kind there are up to and including this one,
+    over all years, in (year, 第N期) order — numbering order, which under the briefing desk is
+    sign-off order, not period order (a re-made or corrected briefing keeps its place)."""
+    pairs = session.exec(select(Briefing.year, Briefing.number).where(
+        Briefing.kind == row.kind, Briefing.number.is_not(None), Briefing.year <= row.year).distinct()).all()
+    return len({(y, n) for y, n in pairs if (y, n) <= (row.year, row.number)} | {(row.year, row.number)})
 
 
 def made_on_for(row: Briefing, settings) -> date:
