@@ -130,6 +130,9 @@ def process_issue(self, issue_id: int) -> dict:
         # a database error in the store step: the Issue is pending again; try once the database
         # may be back (if this message is lost, reconcile queues the pending Issue)
         process_issue.apply_async((issue_id,), countdown=STORE_RETRY_SECONDS)
+    elif outcome.status == "processed":
+        # a late issue changes a draft waiting for 签发 (issue 19); cheap when no draft waits
+        self.app.send_task("briefing.refresh_drafts")
     return {"issue": issue_id, "status": outcome.status, "detail": outcome.detail,
             "articles": outcome.articles}
 

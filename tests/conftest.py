@@ -26,6 +26,9 @@ os.environ["BRIEFING_BROKER_URL"] = TEST_REDIS_URL
 os.environ["BRIEFING_STABLE_SECONDS"] = "0.3"
 os.environ.pop("BRIEFING_DATABASE_URL", None)
 os.environ.setdefault("BRIEFING_SCHEDULE_START", "2024-01-01")
+# Tests written before the briefing desk (issue 19) test approval: auto (numbered and sent at
+# once); the desk's tests (tests/test_briefing_desk.py, the browser test) set required.
+os.environ.setdefault("BRIEFING_APPROVAL", "auto")
 
 
 def service_missing(what: str) -> None:

@@ -118,7 +118,8 @@ def env(tmp_path):
     settings = Settings(var_dir=tmp_path / "var", templates_dir=ROOT / "templates",
                         config_dir=ROOT / "config", schedule_start=date(2024, 12, 23))
     # empty_period short: numbering tests count empty periods too (the skip default has its own test)
-    config = {**DEFAULT_CONFIG, "pdf": False, "empty_period": "short",
+    # approval auto: these tests are about numbering and rendering at once (the desk: test_briefing_desk)
+    config = {**DEFAULT_CONFIG, "pdf": False, "empty_period": "short", "approval": "auto",
               "masthead": {**DEFAULT_CONFIG["masthead"], "title": "工会信息简报"},
               "closing": {"bao": ["全国总工会办公厅"], "song": ["省委办公厅"], "fa": ["各设区市总工会"],
                           "copies": 60}}

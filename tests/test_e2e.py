@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import GOLD, ROOT, SAMPLES, wait_for
 from docx import Document
@@ -107,6 +108,9 @@ def test_demo_command_from_the_readme(tmp_path):
     docx_path = out.stdout.strip().splitlines()[-1].strip()
     assert docx_path.endswith(".docx") and os.path.exists(docx_path), out.stdout
     assert "8 articles" in out.stdout
+    # its own var folder (issue 19: approval auto, never the service's database)
+    assert "approval: auto" in out.stdout and Path(docx_path).is_relative_to(tmp_path / "var" / "demo")
+    env["BRIEFING_VAR_DIR"] = str(tmp_path / "var" / "demo")
     status = subprocess.run([sys.executable, "-m", "worker.ops.cli", "status"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert "process_issue" in status.stdout and "accepted" in status.stdout

@@ -38,6 +38,8 @@ def test_task_history_status_health_and_no_secrets(var_dir, procs, tmp_path):
     # an empty day makes a short briefing here (the default skips it): something to deliver
     (cfg / "briefing.yaml").write_text(text.replace("daily: []", "daily: [leader@example.org]")
                                        .replace("pdf: true", "pdf: false")
+                                       # made and sent at once: the delivery's retry is what is watched
+                                       .replace("approval: required", "approval: auto")
                                        .replace("empty_period: skip", "empty_period: short"), encoding="utf-8")
     env = app_env(var_dir, redis.url, config_dir=cfg, log_format="json", smtp_host="127.0.0.1",
                   smtp_port=free_port(), smtp_security="none", smtp_allow_plaintext_login="true",

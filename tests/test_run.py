@@ -86,5 +86,6 @@ def test_briefing_run_takes_files_within_seconds(stack):
     out = subprocess.run([sys.executable, "-m", "worker.ops.cli", "report", "daily", "--date", str(issue.issue_date)],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "made:" in out.stdout and ".docx" in out.stdout
+    # the shipped config has approval: required (issue 19): a draft waits for 签发, no file yet
+    assert out.stdout.startswith("draft: ") and ".docx" not in out.stdout
     assert proc.poll() is None  # still running

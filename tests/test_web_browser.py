@@ -201,3 +201,119 @@ def test_clerk_and_office_path_in_a_real_browser(console_url, browser, settings,
 
     text = "\n".join(p.text for p in docx.Document(got[0]).paragraphs)
     assert "2024年第1期" in text.replace(" ", "") and got[0].name.startswith("工会信息简报-日报")
+
+
+@pytest.fixture
+def desk_console(settings, monkeypatch, tmp_path):
+    """approval: required, e-mail to a local SMTP server (aiosmtpd) started here, and the console
+    served by a real uvicorn (no worker needed: the desk signs and sends in the request)."""
+    import uvicorn
+    import yaml
+    from aiosmtpd.controller import Controller
+    from test_briefing_delivery import Collect, free_port
+
+    from web.app import create_app
+    from worker.core.settings import PROJECT_ROOT, get_settings
+
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    data = yaml.safe_load((config / "briefing.yaml").read_text(encoding="utf-8"))
+    data.update(approval="required")
+    data["email"]["daily"] = ["leader@union.test"]
+    (config / "briefing.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    handler, smtp_port = Collect(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    for key, value in {"CONFIG_DIR": config, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port,
+                       "SMTP_SECURITY": "none", "APPROVAL": "required"}.items():
+        monkeypatch.setenv(f"BRIEFING_{key}", str(value))
+    get_settings.cache_clear()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, timeout=30)
+    yield f"http://127.0.0.1:{port}", handler
+    server.should_exit = True
+    thread.join(timeout=10)
+    controller.stop()
+
+
+def _login(b, url: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    b.delete_all_cookies()
+    b.get(url + "/login")
+    b.find_element(By.ID, "name").send_keys(name)
+    b.find_element(By.ID, "password").send_keys(PASSWORD)
+    b.find_element(By.ID, "login").click()
+    wait_for(lambda: "/login" not in b.current_url, timeout=30)
+
+
+def test_desk_edit_and_sign_off_in_a_real_browser(desk_console, browser, settings):
+    """An editor opens the draft of the sample's period, excludes an article, edits a summary and
+    a 要情 line, saves; a signer signs; the e-mailed .docx holds exactly those edits, is 第1期."""
+    import io
+    from datetime import date
+    from email import message_from_bytes, policy
+
+    import docx
+    from selenium.webdriver.common.by import By
+    from webhelp import ingest_and_process
+
+    from worker.briefing.build import make_briefing
+    from worker.core.models import Briefing
+
+    url, smtp = desk_console
+    add_user("李编辑", "editor")
+    add_user("王签发", "editor", signer=True)
+    ingest_and_process(settings, "2024-12-24_zjgrrb.txt", (SAMPLES / "2024-12-24_zjgrrb.txt").read_bytes())
+    with session_scope() as s:  # what beat (or `briefing report`) makes under approval: required
+        draft = make_briefing(s, "daily", date(2024, 12, 24))
+        assert draft.status == "draft" and draft.number is None
+        draft_id, generated = draft.id, draft.generated
+    entries = [e for sec in generated["sections"] for e in sec["entries"]]
+    lines = generated["highlights"]
+    dropped = next(e for e in reversed(entries) if e["id"] != lines[0]["id"])
+    edited = lines[0]["id"]
+    new_summary = "编辑改写：本文摘要由编辑在简报台修改。"
+    new_line = "编辑改写的要情一行"
+
+    b = browser
+    _login(b, url, "李编辑")
+    b.get(url + "/desk")
+    b.find_element(By.CSS_SELECTOR, f"a[href='/desk/{draft_id}']").click()
+    _wait_text(b, "h2", "与生成稿相比")
+    assert b.find_elements(By.CSS_SELECTOR, "#pages img")  # the draft as pages (LibreOffice PDF)
+    assert not b.find_elements(By.ID, "sign")  # an editor without the signer right sees no 签发
+    b.find_element(By.ID, f"inc_{dropped['id']}").click()
+    summary = b.find_element(By.ID, f"summary_{edited}")
+    summary.clear()
+    summary.send_keys(new_summary)
+    line = b.find_element(By.ID, f"hl_{edited}")
+    line.clear()
+    line.send_keys(new_line)
+    b.find_element(By.ID, "save").click()
+    _wait_text(b, ".flash", "已保存")
+    assert f"删去：《{dropped['title']}》" in b.find_element(By.ID, "changes").text
+
+    _login(b, url, "王签发")
+    b.get(f"{url}/desk/{draft_id}")
+    b.find_element(By.ID, "sign").click()
+    _wait_text(b, ".flash", "已签发：2024年第1期")
+    with session_scope() as s:
+        row = s.get(Briefing, draft_id)
+        assert (row.status, row.number, row.signed_by, row.sign_channel) == ("made", 1, "王签发", "console")
+    [(_, rcpts, raw)] = smtp.messages
+    assert rcpts == ["leader@union.test"]
+    msg = message_from_bytes(raw, policy=policy.default)
+    [attachment] = [p for p in msg.iter_attachments() if p.get_filename().endswith(".docx")]
+    text = [p.text for p in docx.Document(io.BytesIO(attachment.get_content())).paragraphs]
+    body = "\n".join(text)
+    assert "2024年第1期（日报）" in body and "签发人：王签发" in body
+    assert new_summary in text and dropped["title"] not in body
+    expected = [new_line if h["id"] == edited else h["text"] for h in lines if h["id"] != dropped["id"]]
+    shown = [t.split("（见第")[0] for t in text if "（见第" in t and t.endswith("条）")]
+    assert shown == expected  # exactly those 要情 edits
+    others = [e for e in entries if e["id"] not in (edited, dropped["id"])]
+    assert all(e["summary"] in text for e in others if e["summary"])  # nothing else changed

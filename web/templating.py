@@ -25,10 +25,13 @@ ARTICLE_KIND = {"news": "消息", "brief": "简讯", "interview": "访谈", "pho
 TASK_STATE = {"received": "已接收", "started": "开始", "succeeded": "成功", "failed": "失败", "retried": "重试"}
 DATE_SOURCE = {"masthead": "报头日期行", "file_name": "文件名", "received": "收到日期"}
 BRIEFING_KIND = {"daily": "日报", "weekly": "周报", "monthly": "月报"}
-BRIEFING_STATUS = {"made": "已生成", "skipped": "空期（未生成）"}
+BRIEFING_STATUS = {"made": "已生成", "skipped": "空期（未生成）", "draft": "待签发稿", "signing": "签发中",
+                   "discarded": "已弃用"}
 AUDIT_ACTION = {"login": "登录", "login_failed": "登录失败", "logout": "退出", "upload": "上传",
                 "retry": "重试", "withdraw": "撤回", "restore": "恢复", "supersede": "替换",
-                "correction": "更正主题", "user_add": "新建账户", "user_passwd": "修改密码",
+                "correction": "更正主题", "desk_save": "保存简报修改", "sign_off": "签发",
+                "discard": "弃用草稿", "correct_briefing": "修订简报",
+                "user_add": "新建账户", "user_passwd": "修改密码",
                 "user_disable": "停用账户", "user_enable": "启用账户"}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from importlib import import_module
 
 MODULES = ["web.pages.auth", "web.pages.intake", "web.pages.issues", "web.pages.search", "web.pages.briefings",
+           "web.pages.desk",
            "web.pages.system"]
 
 

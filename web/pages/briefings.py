@@ -94,6 +94,12 @@ def _previews(briefing_id: int, docx: Path) -> list[int]:
     pdf = _pdf_for(docx)
     if pdf is None:
         return []
+    return rasterise(pdf, folder)
+
+
+def rasterise(pdf: Path, folder: Path) -> list[int]:
+    """The PDF's pages as PNGs ``folder/page-N.png`` (pdftoppm, :data:`PREVIEW_DPI`); returns the
+    page numbers. Raises ``subprocess.CalledProcessError`` / ``OSError`` when pdftoppm fails."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

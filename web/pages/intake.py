@@ -162,6 +162,8 @@ def _issue_action(request: Request, user, issue_id: int, action: str) -> Redirec
     except ValueError as exc:
         flash(request, zh.reason(str(exc)))
         return RedirectResponse(f"/issues/{issue_id}", status_code=303)
+    if action == "withdraw" or (action == "restore" and not again):
+        lifecycle.refresh_drafts()  # a waiting briefing draft shows what changed
     if again and not lifecycle.queue_processing([issue_id]):
         flash(request, "消息队列暂时不可用：该期已标为等待处理，稍后由定时修复任务排队。")
     else:
@@ -234,6 +236,7 @@ def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depe
     except ValueError as exc:
         flash(request, zh.reason(str(exc)))
         return RedirectResponse("/intake", status_code=303)
+    lifecycle.refresh_drafts()
     flash(request, f"第 {issue_id} 号期次已替换第 {old_id} 号（后者已撤回）。")
     return RedirectResponse(f"/issues/{issue_id}", status_code=303)
 

@@ -56,28 +56,78 @@ def _tz(settings) -> ZoneInfo:
 
 
 def _total_number(session: Session, row: Briefing) -> int:
-    """总第N期: how many numbered briefings of the kind there are up to and including this
-    period, over all years (a re-made period keeps its place)."""
-    starts = session.exec(select(Briefing.period_start).where(
-        Briefing.kind == row.kind, Briefing.number.is_not(None),
-        Briefing.period_start <= row.period_start).distinct()).all()
-    return len(set(starts) | {row.period_start})
+    """总第N期: how many numbered briefings of the kind there are up to and including this one,
+    over all years, in (year, 第N期) order — numbering order, which under the briefing desk is
+    sign-off order, not period order (a re-made or corrected briefing keeps its place)."""
+    pairs = session.exec(select(Briefing.year, Briefing.number).where(
+        Briefing.kind == row.kind, Briefing.number.is_not(None), Briefing.year <= row.year).distinct()).all()
+    return len({(y, n) for y, n in pairs if (y, n) <= (row.year, row.number)} | {(row.year, row.number)})
+
+
+def made_on_for(row: Briefing, settings) -> date:
+    """The masthead's date of an unsigned briefing: the day the period's scheduled run falls on,
+    also when back-filled (:func:`worker.briefing.periods.due_at`)."""
+    return due_at(row.kind, row.period_start,
+                  crontab=briefing_schedule(settings.config_dir)[0][row.kind]["crontab"],
+                  tz=str(_tz(settings))).date()
+
+
+def content_for(session: Session, row: Briefing, made_on: date, cfg: dict[str, Any], settings, *,
+                data=None, editor_note: str | None = None, edition: int | None = None):
+    """The generated :class:`~worker.briefing.render.BriefingContent` of ``row`` (kind, period,
+    number — 0 while unnumbered —, version or ``edition`` for the 修订稿 mark) before any desk edit."""
+    return build_content(session, row.kind, row.period_start, year=row.year, number=row.number or 0,
+                         version=edition or row.version, made_on=made_on, config=cfg, editor_note=editor_note,
+                         total=_total_number(session, row) if row.number else None,
+                         config_dir=settings.config_dir, data=data)
+
+
+def write_content(row: Briefing, content, settings) -> str:
+    """Render ``content`` and write it to the outbox atomically (named by its number and
+    ``content.version``); returns its path relative to ``settings.var_dir`` (absolute when the
+    outbox lies outside it)."""
+    blob = render(content, Path(settings.templates_dir) / "briefing.docx")
+    name = outbox_name(content.title, row.kind, content.kind_label, row.year, row.number,
+                       row.period_start, row.period_end, content.version)
+    path = write_atomic(Path(settings.outbox_dir) / name, blob)
+    return str(path.relative_to(settings.var_dir)) if path.is_relative_to(settings.var_dir) else str(path)
 
 
 def _write_docx(session: Session, row: Briefing, data, made_on: date, cfg: dict[str, Any],
                 settings, editor_note: str | None = None) -> str:
-    """Build and render the briefing of ``row`` (kind, period, number, version) and write it to
-    the outbox atomically; returns its path relative to ``settings.var_dir`` (absolute when the
-    outbox lies outside it)."""
-    content = build_content(session, row.kind, row.period_start, year=row.year, number=row.number,
-                            version=row.version, made_on=made_on, config=cfg, editor_note=editor_note,
-                            total=_total_number(session, row),
-                            config_dir=settings.config_dir, data=data)
-    blob = render(content, Path(settings.templates_dir) / "briefing.docx")
-    name = outbox_name(content.title, row.kind, content.kind_label, row.year, row.number,
-                       row.period_start, row.period_end, row.version)
-    path = write_atomic(Path(settings.outbox_dir) / name, blob)
-    return str(path.relative_to(settings.var_dir)) if path.is_relative_to(settings.var_dir) else str(path)
+    """Build, render and write the briefing of ``row`` (see :func:`write_content`)."""
+    content = content_for(session, row, made_on, cfg, settings, data=data, editor_note=editor_note)
+    return write_content(row, content, settings)
+
+
+def _make_draft(session: Session, kind: str, start: date, end: date, latest: Briefing | None, data,
+                made_on: date, cfg: dict[str, Any], settings, editor_note: str | None) -> Briefing | None:
+    """Under ``approval: required``: a draft (no number, no file) with its generated snapshot;
+    a correction of a sent version starts from that version's edits. None when the period has
+    an open draft already (or a concurrent worker made one)."""
+    from worker.briefing.edits import snapshot
+
+    if latest is not None and latest.status in ("draft", "signing"):
+        return None
+    row = Briefing(kind=kind, period_start=start, period_end=end, year=latest.year if latest else start.year,
+                   version=(latest.version + 1) if latest else 1, number=None, status="draft",
+                   issue_count=data.issue_count, article_count=data.article_count,
+                   edits=dict(latest.edits or {}) if latest is not None and latest.status == "made" else {})
+    if editor_note:
+        row.edits = {**row.edits, "editor_note": editor_note}
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    row.generated = snapshot(content_for(session, row, made_on, cfg, settings, data=data))
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    log.info("briefing %s %s: draft v%s (%s issues, %s articles) waits for 签发", kind, start,
+             row.version, row.issue_count, row.article_count)
+    return row
 
 
 def make_briefing(session: Session, kind: str, period_start: date, *, force: bool = False,
@@ -96,6 +146,11 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     date); ``editor_note`` is this briefing's 编者按 (none by default). A period without any
     article follows ``empty_period`` (default ``skip``: a ``skipped`` row, no number, no file).
 
+    Under ``approval: required`` (issue 19) the row is a ``draft`` instead: no number, no file,
+    its generated snapshot stored; :func:`worker.briefing.desk.sign_off` numbers, renders and
+    records it. ``force`` then opens a correction (a new draft version) of a sent briefing, and
+    returns None while the period has an open draft.
+
     Commits ``session`` (the row must be durable once the file exists); on any error the session
     is rolled back and the error re-raised. ``settings``/``config`` default to
     ``get_settings()`` / ``config/briefing.yaml``.
@@ -108,8 +163,7 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
     start, end = period_containing(kind, period_start)
     tz = _tz(settings)
     # The masthead's date is the day the period's scheduled run falls on, also when back-filled.
-    made_on = due_at(kind, start, crontab=briefing_schedule(settings.config_dir)[0][kind]["crontab"],
-                     tz=str(tz)).date()
+    made_on = made_on_for(Briefing(kind=kind, period_start=start, period_end=end, year=start.year), settings)
 
     for _attempt in range(MAX_NUMBER_ATTEMPTS):
         existing = session.exec(select(Briefing).where(
@@ -121,6 +175,8 @@ def make_briefing(session: Session, kind: str, period_start: date, *, force: boo
         latest = existing[0] if existing else None
         published = latest is not None and latest.number is not None
         skip = not data.articles and cfg["empty_period"] == "skip" and not published
+        if cfg.get("approval", "required") == "required" and not skip:
+            return _make_draft(session, kind, start, end, latest, data, made_on, cfg, settings, editor_note)
         version = (latest.version + 1) if latest else 1
         year = latest.year if latest else start.year
         if published:

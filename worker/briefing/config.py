@@ -3,6 +3,7 @@ briefing builder and delivery (so neither imports the other for it)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
                  "wire_cap": 2, "exclude_sources": []},
     "aggregation": {"num_perm": 128, "duplicate": 0.5, "same_event": 0.16},
     "appendix": True,
+    "approval": "required",
+    "remind_after_hours": 24,
 }
 
 #: The 关键数据 table never has more rows than this (issue 16).
@@ -43,7 +46,8 @@ MAX_KEY_FIGURES = 8
 def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
     """``config/briefing.yaml`` merged over :data:`DEFAULT_CONFIG` (one level deep).
 
-    Raises ``ValueError`` if ``empty_period`` is not ``short`` or ``skip``.
+    Raises ``ValueError`` if ``empty_period`` is not ``short`` or ``skip``, or ``approval`` (issue
+    19; environment variable ``BRIEFING_APPROVAL`` wins over the file) is not ``required`` or ``auto``.
     """
     if config_dir is None:
         from worker.core.settings import get_settings
@@ -60,6 +64,10 @@ def load_briefing_config(config_dir: Path | None = None) -> dict[str, Any]:
             val = {**default, **(val or {})}
         cfg[key] = val
     cfg["key_figures"] = min(int(cfg["key_figures"] or 0), MAX_KEY_FIGURES)
+    # env BRIEFING_APPROVAL wins (``briefing demo`` runs with auto in its own var folder)
+    cfg["approval"] = str(os.environ.get("BRIEFING_APPROVAL") or cfg["approval"]).strip()
+    if cfg["approval"] not in ("required", "auto"):
+        raise ValueError(f"briefing.yaml: approval must be required or auto, not {cfg['approval']!r}")
     if cfg["empty_period"] not in ("short", "skip"):
         raise ValueError(f"briefing.yaml: empty_period must be short or skip, not {cfg['empty_period']!r}")
     return cfg

@@ -79,6 +79,7 @@ def _entry(article: Article, issue: Issue, kind: str, cfg: dict[str, Any], known
         title=headline, summary=summary_of(article, SUMMARY_CHARS[kind], title=headline),
         issue_date=day, page=article.page, page_name=article.page_name, newspaper=issue.masthead,
         source=article.source, category=category, city=city_of(article.places), late=late,
+        article_id=article.id,
         source_line=source_line(cfg.get("paper_name") or issue.masthead, day, article.page,
                                 article.source, article.authors))
     # a figure the summary already states is not said twice (short items: one sentence three times)
@@ -129,6 +130,12 @@ def _order(taxonomy: list[tuple[str, str]], cfg: dict[str, Any]) -> list[tuple[s
     return keys
 
 
+def section_order(cfg: dict[str, Any], config_dir: Path | None = None) -> list[tuple[str, str]]:
+    """The sections' ``(key, label)`` order of a briefing (see :func:`_order`): the desk places an
+    entry moved into a section that has none yet by it."""
+    return _order(load_taxonomy(config_dir), cfg)
+
+
 def _sections(items: list[_Item], kind: str, cfg: dict[str, Any],
               taxonomy: list[tuple[str, str]]) -> list[TopicSection]:
     """Sections with their shown entries (most important first, within the section's cap and the
@@ -169,7 +176,7 @@ def _highlights(sections: list[TopicSection], cfg: dict[str, Any]) -> list[Highl
     lo, hi = int(rules.get("min") or 3), int(rules.get("max") or 5)
     picked = [e for e in shown[:hi] if e.score > 0]
     picked = picked if len(picked) >= lo else shown[:lo]
-    return [Highlight(_cut_title(e.title, HIGHLIGHT_CHARS), e.ref) for e in picked]
+    return [Highlight(_cut_title(e.title, HIGHLIGHT_CHARS), e.ref, e.article_id) for e in picked]
 
 
 def _masthead(cfg: dict[str, Any], kind: str, start: date, end: date, label: str, *, year: int,
@@ -217,6 +224,8 @@ def build_content(session: Session, kind: str, period_start: date, *, year: int,
     items = _items(data, kind, cfg, {k for k, _ in taxonomy})
     content.sections = _sections(items, kind, cfg, taxonomy)
     content.highlights = _highlights(content.sections, cfg)
+    shown_ids = {id(e) for s in content.sections for e in s.articles}
+    content.left_out = [it.entry for it in items if id(it.entry) not in shown_ids]
     labels = dict(taxonomy)
     content.topic_counts = Counter(labels.get(it.entry.category, "其他") for it in items).most_common()
     # places elsewhere count together as 省外 (the gazetteer's rule, worker.enrich.places.region_of)

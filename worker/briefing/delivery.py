@@ -161,8 +161,10 @@ def build_message(briefing: Briefing, sender: str, recipients: list[str], *, var
         kind_label = _label(briefing.kind)
     title = title or path.name.split("-", 1)[0]
     subject = f"{title}（{kind_label}）{briefing.year}年第{briefing.number}期"
-    if briefing.version > 1:
-        subject += f"（第{briefing.version}版）"
+    if briefing.version > 1:  # a correction after sending (issue 19); 版 is a newspaper page
+        subject += "（修订稿）"
+    if briefing.signed_by:
+        subject += f" 签发人：{briefing.signed_by}"
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
@@ -205,6 +207,15 @@ def _smtp_send(settings, msg: EmailMessage, recipients: list[str], timeout: floa
         refused = smtp.send_message(msg, from_addr=settings.smtp_sender, to_addrs=recipients)
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def send_notice(settings, msg: EmailMessage, recipients: list[str], timeout: float = 60.0) -> None:
+    """Send a short notice (e.g. to editors: a draft waits) through the configured SMTP server;
+    sets From, To and Date. Raises like :func:`deliver_email`."""
+    msg["From"] = settings.smtp_sender
+    msg["To"] = ", ".join(recipients)
+    msg["Date"] = formatdate(localtime=True)
+    _smtp_send(settings, msg, recipients, timeout)
 
 
 def record_delivery_attempt(session: Session, briefing: Briefing, recipients: list[str], *,
@@ -276,7 +287,10 @@ def deliver(briefing_id: int, settings=None, config: dict | None = None) -> str:
         briefing = session.get(Briefing, briefing_id)
         if briefing is None or briefing.status != "made" or not briefing.file_path:
             return "nothing to deliver"
-        recipients = recipients_for(briefing.kind, config or load_briefing_config())
+        cfg = config or load_briefing_config()
+        if cfg.get("approval", "required") == "required" and not briefing.signed_by:
+            return "not signed off (签发); under approval: required nothing is sent unsigned"
+        recipients = recipients_for(briefing.kind, cfg)
         if not recipients:
             return "no e-mail recipients configured; the briefing stays in outbox/"
         if not settings.smtp_host:

@@ -122,6 +122,7 @@ class ArticleEntry:
     late: bool = False
     score: float = 0.0
     ref: int = 0
+    article_id: int | None = None  # the (head) article's id: what the desk's edits refer to
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Highlight:
 
     text: str
     ref: int
+    article_id: int | None = None
 
 
 @dataclass
@@ -200,6 +202,8 @@ class BriefingContent:
     empty_note: str | None = None
     charts: bool = True
     chart_font: str | None = None
+    signer: str | None = None  # 签发人, printed on the masthead once signed (issue 19)
+    left_out: list[ArticleEntry] = field(default_factory=list)  # entries not shown (desk may include)
 
 
 # ============================================================================================
@@ -605,13 +609,14 @@ def _masthead(w: _Writer, c: BriefingContent) -> None:
     rgb = color.rgb if color is not None and color.type is not None else RED
     for r in p.runs:  # explicit on the runs too, so every reader sees the red
         r.font.color.rgb = rgb
-    number = f"{c.year}年第{c.number}期（{c.kind_label}）"
-    if c.total_number:
+    number = f"{c.year}年第{c.number}期（{c.kind_label}）" if c.number else f"{c.year}年（{c.kind_label}）待签发稿"
+    if c.total_number and c.number:
         number += f"  总第{c.total_number}期"
     if c.version > 1:  # not "第2版": 版 is a newspaper page in the same document (第1版 要闻)
         number += " 修订稿" if c.version == 2 else f" 第{c.version - 1}次修订稿"
     w.para(S_NUMBER, number)
-    w.para(S_UNIT, f"{c.issuing_unit}\t{cn_date(c.made_on)}")
+    signer = f"  签发人：{c.signer}" if c.signer else ""
+    w.para(S_UNIT, f"{c.issuing_unit}{signer}\t{cn_date(c.made_on)}")
 
 
 def _front(w: _Writer, c: BriefingContent) -> None:

@@ -168,6 +168,20 @@ class Briefing(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     issue_count: int = 0
     article_count: int = 0
+    # The briefing desk (issue 19). status also: draft (waits for review and 签发; no number, no
+    # file), signing (a sign-off is under way), discarded. Edits are the editors' changes to the
+    # generated content (worker.briefing.edits), re-applied on every re-render; ``revision``
+    # counts saves (optimistic concurrency); ``generated`` is the generated part's snapshot;
+    # ``notice`` lists what a late change altered and which edits no longer apply.
+    edits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    revision: int = 0
+    generated: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    notice: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    signed_by: str | None = None  # the signer's name (签发人)
+    signed_at: datetime | None = None
+    sign_channel: str | None = None  # console | cli | auto
+    notified_at: datetime | None = None  # editors told that the draft waits
+    reminded_at: datetime | None = None  # the one reminder after remind_after_hours (flagged)
 
     def path_in(self, var_dir: str | PathLike[str]) -> Path | None:
         """The .docx on this host: ``var_dir / file_path``. ``file_path`` is stored relative to
@@ -247,3 +261,17 @@ class AuditLog(SQLModel, table=True):
     target: str | None = None
     detail: str | None = None
     ip: str | None = Field(default=None, index=True)
+
+
+class BriefingEdit(SQLModel, table=True):
+    """One saved change of a draft's edits (issue 19): the edits as they stood after save
+    ``revision`` by ``who``; a conflicting save is shown the change made since its base revision."""
+
+    __table_args__ = (UniqueConstraint("briefing_id", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    briefing_id: int = Field(foreign_key="briefing.id", index=True)
+    revision: int
+    who: str
+    at: datetime = Field(default_factory=utcnow)
+    edits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -271,7 +271,10 @@ def report(
     processed issues count: while issues of the period wait for a worker, nothing is made (exit
     code 1). With --send, e-mail the briefing — the one just made, or the newest existing version
     — to the kind's recipients (exit code 1 when nothing was sent; the .docx stays in outbox/).
-    --editor-note puts a 编者按 on page 1 of this briefing only."""
+    --editor-note puts a 编者按 on page 1 of this briefing only. Under `approval: required`
+    (config/briefing.yaml) it makes a draft instead and prints `draft: ID`; editors are e-mailed,
+    and only `briefing approve ID --as SIGNER` numbers and sends it (--force opens a correction of
+    a sent briefing, sent as 修订稿 after its own 签发)."""
     from sqlmodel import select
 
     from worker.briefing.build import make_briefing
@@ -299,6 +302,16 @@ def report(
                 return
             made = session.exec(select(Briefing).where(Briefing.kind == kind, Briefing.period_start == start)
                                 .order_by(Briefing.version.desc())).first()
+        elif made.status == "draft":
+            from worker.briefing.desk import notify_editors
+
+            # approval: required — a draft waits for review and 签发 (`briefing approve ID --as USER`)
+            print(f"draft: {made.id}", flush=True)
+            notify_editors(session, made)
+            if send:
+                err.print("[red]not sent[/red]: a draft is sent only after 签发 (`briefing approve`)")
+                raise typer.Exit(1)
+            return
         else:
             existed = None
             # plain print: the path must not be wrapped when a script reads it
@@ -335,6 +348,86 @@ def _email_briefing(kind: str, briefing_id: int, status: str, version: int, exis
             reason = f"{type(exc).__name__}: {exc} (SMTP {s.smtp_host}:{s.smtp_port})"
     err.print(f"[red]not sent[/red]: {reason}; the .docx stays in outbox/", highlight=False)
     raise typer.Exit(1)
+
+
+@app.command()
+def drafts() -> None:
+    """Briefing drafts waiting for review and 签发 (overdue ones flagged), with their ids."""
+    from worker.briefing.config import load_briefing_config
+    from worker.briefing.desk import list_drafts, overdue
+    from worker.briefing.periods import kind_label
+    from worker.core.db import session_scope
+    from worker.core.models import local_time, utcnow
+    from worker.core.settings import get_settings
+
+    hours = load_briefing_config().get("remind_after_hours") or 24
+    zone = get_settings().timezone
+    table = _table("id", "kind", "period", "version", "waiting since", "saves", "flag")
+    with session_scope() as session:
+        rows = list_drafts(session)
+        for r in rows:
+            table.add_row(str(r.id), kind_label(r.kind), f"{r.period_start}…{r.period_end}", str(r.version),
+                          local_time(r.created_at, zone), str(r.revision),
+                          "超时" if overdue(r, utcnow(), hours) else "")
+    if rows:
+        console.print(table)
+    else:
+        console.print("no drafts wait for 签发")
+
+
+@app.command()
+def approve(
+    draft: int = typer.Argument(..., help="draft id (`briefing drafts`)"),
+    as_user: str = typer.Option(..., "--as", help="the signer's login name; the password is asked for"),
+) -> None:
+    """签发 a draft as USER (who needs the signer right): number it, render .docx + PDF with the
+    signer's name and date on the masthead, and e-mail it. Exit 1 when it was not signed."""
+    from worker.briefing.delivery import deliver
+    from worker.core.db import session_scope
+    from worker.ops.accounts import authenticate
+
+    password = typer.prompt(f"password of {as_user}", hide_input=True)
+    try:
+        with session_scope() as session:
+            user = authenticate(session, as_user, password)
+            if user is None:
+                raise PermissionError("wrong user name or password")
+            from worker.briefing.desk import sign_off
+
+            row = sign_off(session, draft, user, "cli")
+            _audit_cli(session, "sign_off", f"briefing {draft}", f"as {user.name}, 第{row.number}期 v{row.version}")
+            made = (row.id, row.year, row.number, row.version, row.path_in(_var_dir()))
+    except (PermissionError, ValueError, LookupError) as exc:
+        err.print(f"[red]not signed[/red]: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    print(f"signed: {made[1]}年第{made[2]}期 v{made[3]} {made[4]}", flush=True)
+    try:
+        console.print(f"delivery: {deliver(made[0])}")
+    except Exception as exc:
+        err.print(f"[red]not sent[/red]: {type(exc).__name__}: {exc}; the .docx stays in outbox/", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _var_dir():
+    from worker.core.settings import get_settings
+
+    return get_settings().var_dir
+
+
+@app.command()
+def discard(draft: int = typer.Argument(..., help="draft id (`briefing drafts`)")) -> None:
+    """Discard a draft (it took no number: the next 签发 takes the next number, no gap)."""
+    from worker.briefing.desk import discard as run
+    from worker.core.db import session_scope
+
+    try:
+        with session_scope() as session:
+            run(session, draft)
+            _audit_cli(session, "discard", f"briefing {draft}")
+    except (ValueError, LookupError) as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(f"draft {draft} discarded")
 
 
 @app.command()
@@ -404,9 +497,10 @@ def health() -> None:
 def demo(
     broker: str = typer.Option("memory://localhost/", help="broker URL; default: an embedded in-process broker"),
     workdir: Path | None = typer.Option(None, help="use this fresh working folder (wiped first) "
-                                        "instead of BRIEFING_VAR_DIR"),
+                                        "instead of BRIEFING_VAR_DIR/demo"),
 ) -> None:
-    """Run the whole pipeline on the bundled sample issue and print the briefing's path."""
+    """Run the whole pipeline on the bundled sample issue and print the briefing's path. Runs in
+    its own var folder (BRIEFING_VAR_DIR/demo, wiped first) with approval: auto (no 签发)."""
     from worker.ops.demo import run_demo
 
     raise typer.Exit(run_demo(console, broker, workdir))
@@ -676,6 +770,9 @@ def withdraw(issue_id: int = typer.Argument(..., help="issue id")) -> None:
     except (LookupError, ValueError) as exc:
         err.print(f"[red]{exc.args[0]}[/red]", highlight=False)
         raise typer.Exit(2) from exc
+    from worker.ops.issues import refresh_drafts
+
+    refresh_drafts()  # a briefing draft waiting for 签发 shows what changed
     console.print(f"issue {issue_id} withdrawn")
 
 
@@ -695,6 +792,10 @@ def restore(issue_id: int = typer.Argument(..., help="issue id")) -> None:
         raise typer.Exit(2) from exc
     if again and not queue_processing([issue_id]):
         err.print("broker unreachable: the issue is pending; reconcile queues it later")
+    if not again:
+        from worker.ops.issues import refresh_drafts
+
+        refresh_drafts()
     console.print(f"issue {issue_id} restored")
 
 

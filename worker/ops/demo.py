@@ -27,13 +27,18 @@ def _wait_for(predicate, timeout: float, what: str):
 
 
 def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
-    """Run the demo; returns the process exit status. ``workdir`` (optional) replaces
-    ``BRIEFING_VAR_DIR`` for this run, wiped first."""
+    """Run the demo with ``approval: auto``; returns the process exit status. It works in its own
+    var folder, ``workdir`` or by default ``BRIEFING_VAR_DIR/demo``, wiped first."""
     os.environ["BRIEFING_BROKER_URL"] = broker
-    if workdir is not None:
-        shutil.rmtree(workdir, ignore_errors=True)
-        os.environ["BRIEFING_VAR_DIR"] = str(workdir.resolve())
+    # the demo shows the pipeline to a finished .docx: no desk, no 签发 (its own var folder)
+    os.environ["BRIEFING_APPROVAL"] = "auto"
     from worker.core.settings import get_settings
+
+    if workdir is None:  # its own var folder: an unsigned demo briefing never joins the service's
+        get_settings.cache_clear()
+        workdir = get_settings().var_dir / "demo"
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.environ["BRIEFING_VAR_DIR"] = str(workdir.resolve())
 
     get_settings.cache_clear()
     settings = get_settings()
@@ -47,6 +52,7 @@ def run_demo(console: Console, broker: str, workdir: Path | None) -> int:
 
     migrate()
     console.print(f"working folder: {settings.var_dir}   broker: {broker}")
+    console.print("approval: auto for the demo (no 签发; the service's default is approval: required)")
 
     def newest(model, *where):
         with session_scope() as s:

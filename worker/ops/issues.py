@@ -119,3 +119,20 @@ def queue_processing(issue_ids: list[int]) -> bool:
     except Exception:  # noqa: BLE001 - kombu raises many kinds
         return False
     return True
+
+
+def refresh_drafts() -> dict[int, list[str]]:
+    """After a withdraw, restore or supersede: regenerate the briefing drafts waiting for 签发
+    (their notice lists what changed; issue 19). Returns ``{draft id: notice}``; a failure is
+    logged, not raised (the desk refreshes a draft again when it is opened)."""
+    import logging
+
+    from worker.briefing.desk import refresh_open_drafts
+    from worker.core.db import session_scope
+
+    try:
+        with session_scope() as session:
+            return refresh_open_drafts(session)
+    except Exception:
+        logging.getLogger(__name__).exception("refreshing the briefing drafts failed")
+        return {}

@@ -272,13 +272,21 @@ def _show_broker_side(console: Console) -> None:
 
 
 def check_health() -> list[str]:
-    """Problems found (empty list: healthy): database, broker, at least one worker."""
+    """Problems found (empty list: healthy): database, LibreOffice when ``approval: required``,
+    broker, at least one worker."""
     from worker.core.db import schema_problem
 
     problems = []
     db = schema_problem()
     if db:
         problems.append(db)
+    from worker.briefing.config import load_briefing_config
+    from worker.briefing.delivery import soffice_binary
+
+    if load_briefing_config().get("approval") == "required" and soffice_binary() is None:
+        # the desk shows a draft as leadership will see it: the PDF's pages (issue 19)
+        problems.append("LibreOffice (soffice) is required when approval: required (config/briefing.yaml) "
+                        "and it is missing: install libreoffice-writer")
     from worker.core.app import celery_app
 
     try:
