@@ -17,7 +17,7 @@ from web.security import (
 from web.templating import render
 from worker.core.db import schema_problem, session_scope
 from worker.ops import audit
-from worker.ops.accounts import authenticate
+from worker.ops.accounts import authenticate, end_sessions
 
 router = APIRouter()
 
@@ -73,6 +73,7 @@ async def login(request: Request):
 @router.post("/logout")
 def logout(request: Request, user=Depends(current_user), form=Depends(checked_form)):
     with session_scope() as s:
+        end_sessions(s, user.id)  # copies of this cookie, and the account's other sessions, die too
         audit.record(s, user.name, "logout", ip=client_ip(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

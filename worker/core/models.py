@@ -232,6 +232,9 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # console sessions carry this number; logout, a new password and disabling raise it (enabling
+    # never lowers it), so every cookie issued before is refused from then on
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditLog(SQLModel, table=True):

@@ -57,21 +57,34 @@ def set_password(session: Session, name: str, password: str) -> User:
         raise LookupError(f"no user {name!r}")
     user.password_hash = _hasher.hash(password)
     user.password_changed_at = utcnow()
+    user.session_epoch += 1
     session.add(user)
     session.flush()
     return user
 
 
 def set_active(session: Session, name: str, active: bool) -> User:
-    """Disable (``active=False``: cannot log in, open sessions end) or re-enable an account.
-    Raises LookupError for an unknown name."""
+    """Disable (``active=False``: cannot log in, open sessions end for good) or re-enable an
+    account (sessions ended before stay ended). Raises LookupError for an unknown name."""
     user = get_user(session, name)
     if user is None:
         raise LookupError(f"no user {name!r}")
+    if not active:
+        user.session_epoch += 1
     user.active = active
     session.add(user)
     session.flush()
     return user
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every open console session of the account ``user_id`` (logout): raise its
+    ``session_epoch``, which each session carries and each request compares. Unknown ids are ignored."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_epoch += 1
+        session.add(user)
+        session.flush()
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
