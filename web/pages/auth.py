@@ -59,7 +59,7 @@ async def login(request: Request):
         if audit.login_locked(s, name, ip):
             error = "登录失败次数过多，请 15 分钟后再试。"
             user = None
-            audit.record(s, name or "(空)", "login_failed", "locked", ip=ip)
+            audit.record(s, name or "(空)", "login_failed", audit.LOCKED, ip=ip)  # not counted
         else:
             user = authenticate(s, name, password)
             error = None if user else "用户名或密码不正确，或账户已停用。"
