@@ -158,6 +158,17 @@ def test_out_of_range_ids_give_a_chinese_error_page_not_500(app, bad):
         assert "text/html" in r.headers["content-type"] and "没有这个" in r.text, path
 
 
+def test_a_huge_id_in_a_form_or_search_is_refused_in_chinese(app):
+    add_user("root", "admin")
+    with _client(app) as c:
+        login(c, "root")
+        csrf = token(c, "/intake")
+        r = c.post("/issues/1/supersede", data={"csrf_token": csrf, "old": HUGE, "confirm": "on"})
+        assert r.status_code == 400 and "期次号无效" in r.text
+        r = c.get(f"/search?q=工会&issue={HUGE}&p={HUGE}")
+        assert r.status_code in (200, 422) and "检索" in r.text
+
+
 @pytest.mark.parametrize("args", [["withdraw", HUGE], ["restore", HUGE], ["retry", HUGE], ["article", HUGE],
                                   ["relabel", HUGE, "劳动保障"], ["withdraw", "0"]])
 def test_cli_commands_refuse_out_of_range_ids(settings, args):

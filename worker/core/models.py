@@ -250,3 +250,8 @@ class AuditLog(SQLModel, table=True):
     target: str | None = None
     detail: str | None = None
     ip: str | None = Field(default=None, index=True)
+
+
+#: the largest id a table holds: SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit; the console
+#: and the CLI refuse larger ids (the driver would raise OverflowError)
+MAX_ID = 2**63 - 1
