@@ -153,7 +153,7 @@ def test_out_of_range_ids_give_a_chinese_error_page_not_500(app, bad):
         csrf = token(c, "/intake")
         answers = [c.get(p.format(bad)) for p in GET_ROUTES]
         answers += [c.post(p.format(bad), data={"csrf_token": csrf, "topic": "x", "old": "1"}) for p in POST_ROUTES]
-    for path, r in zip(GET_ROUTES + POST_ROUTES, answers):
+    for path, r in zip(GET_ROUTES + POST_ROUTES, answers, strict=True):
         assert r.status_code in (404, 422), (path, r.status_code)
         assert "text/html" in r.headers["content-type"] and "没有这个" in r.text, path
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Path, Query
 
 from worker.core.models import MAX_ID
+
 #: a database id in the path (``/issues/{issue_id}``)
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: a database id in the query string (``?old=3``)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from sqlmodel import select
 
-from web.pages.intake import attachment_headers
 from web.ids import PathId
+from web.pages.intake import attachment_headers
 from web.security import require
 from web.templating import render
 from worker.core.db import session_scope
