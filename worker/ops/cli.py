@@ -592,9 +592,13 @@ def user_add(
 ) -> None:
     """Create a console account; the password is asked for (twice), never taken from arguments."""
     from worker.core.db import session_scope
-    from worker.ops.accounts import ROLES, add_user
+    from worker.ops.accounts import ROLES, add_user, check_name
 
-    if role not in ROLES:  # before asking for a password
+    try:  # before asking for a password
+        check_name(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from exc
+    if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
