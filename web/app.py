@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,6 +50,14 @@ def create_app() -> FastAPI:
         titles = {404: "未找到", 405: "不允许的请求", 413: "文件过大"}
         return render(request, "error.html", exc.status_code, title=titles.get(exc.status_code, "出错了"),
                       message=str(exc.detail) if exc.status_code != 404 else "没有这个页面或对象。")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        # an id out of range (0, -1, 2**64) or not a number: no such object, said in Chinese
+        if all(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return render(request, "error.html", 404, title="未找到", message="没有这个页面或对象。")
+        return render(request, "error.html", 422, title="请求无效",
+                      message="没有这个对象，或地址中的参数不正确（编号须为正整数）。")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):

@@ -6,8 +6,9 @@
 * Secret: ``BRIEFING_WEB_SECRET``, else ``var/web-secret`` generated once with mode 0600.
 * CSRF: synchronizer token kept in the signed session, sent in every form as ``csrf_token``
   (or the ``X-CSRF-Token`` header), compared in constant time.
-* A session holds the account id and its password-change time: a new password or a disabled
-  account ends every open session.
+* A session holds the account id and the account's ``session_epoch``; logout, a new password and
+  disabling raise the epoch (re-enabling does not lower it), so every cookie issued before is
+  refused even if someone kept a copy. Logout therefore ends all of that account's sessions.
 """
 
 from __future__ import annotations
@@ -105,8 +106,7 @@ async def checked_form(request: Request):
 def login_session(request: Request, user: User) -> None:
     """Start a fresh session for ``user`` (a new CSRF token too: no fixation across the login)."""
     request.session.clear()
-    request.session.update(uid=user.id, pwc=user.password_changed_at.isoformat(),
-                           csrf=secrets.token_urlsafe(32))
+    request.session.update(uid=user.id, sep=user.session_epoch, csrf=secrets.token_urlsafe(32))
 
 
 def session_user(request: Request) -> User | None:
@@ -116,7 +116,7 @@ def session_user(request: Request) -> User | None:
         return None
     with session_scope() as s:
         user = s.get(User, uid)
-    if user is None or not user.active or user.password_changed_at.isoformat() != request.session.get("pwc"):
+    if user is None or not user.active or user.session_epoch != request.session.get("sep"):
         request.session.clear()
         return None
     return user

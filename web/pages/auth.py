@@ -17,7 +17,7 @@ from web.security import (
 from web.templating import render
 from worker.core.db import schema_problem, session_scope
 from worker.ops import audit
-from worker.ops.accounts import authenticate
+from worker.ops.accounts import authenticate, end_sessions
 
 router = APIRouter()
 
@@ -59,7 +59,7 @@ async def login(request: Request):
         if audit.login_locked(s, name, ip):
             error = "登录失败次数过多，请 15 分钟后再试。"
             user = None
-            audit.record(s, name or "(空)", "login_failed", "locked", ip=ip)
+            audit.record(s, name or "(空)", "login_failed", audit.LOCKED, ip=ip)  # not counted
         else:
             user = authenticate(s, name, password)
             error = None if user else "用户名或密码不正确，或账户已停用。"
@@ -73,6 +73,7 @@ async def login(request: Request):
 @router.post("/logout")
 def logout(request: Request, user=Depends(current_user), form=Depends(checked_form)):
     with session_scope() as s:
+        end_sessions(s, user.id)  # copies of this cookie, and the account's other sessions, die too
         audit.record(s, user.name, "logout", ip=client_ip(request))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from sqlmodel import select
 
+from web.ids import PathId
 from web.pages.intake import attachment_headers
 from web.security import require
 from web.templating import render
@@ -60,7 +61,7 @@ def briefing_list(request: Request, user=Depends(reader), kind: str | None = Non
 
 
 @router.get("/briefings/{briefing_id}")
-def briefing_page(request: Request, briefing_id: int, user=Depends(reader)):
+def briefing_page(request: Request, briefing_id: PathId, user=Depends(reader)):
     with session_scope() as s:
         b = s.get(Briefing, briefing_id)
         if b is None:
@@ -113,7 +114,7 @@ def rasterise(pdf: Path, folder: Path) -> list[int]:
 
 
 @router.get("/briefings/{briefing_id}/preview/{page}.png")
-def preview(request: Request, briefing_id: int, page: int, user=Depends(reader)):
+def preview(request: Request, briefing_id: PathId, page: PathId, user=Depends(reader)):
     path = _preview_dir(briefing_id) / f"page-{page}.png"
     if not path.is_file():
         raise HTTPException(404)
@@ -121,14 +122,14 @@ def preview(request: Request, briefing_id: int, page: int, user=Depends(reader))
 
 
 @router.get("/briefings/{briefing_id}/docx")
-def download_docx(request: Request, briefing_id: int, user=Depends(reader)):
+def download_docx(request: Request, briefing_id: PathId, user=Depends(reader)):
     b, path = _briefing(briefing_id)
     return FileResponse(path, media_type=DOCX_TYPE,
                         headers=attachment_headers(path.name, f"briefing-{b.id}.docx"))
 
 
 @router.get("/briefings/{briefing_id}/pdf")
-def download_pdf(request: Request, briefing_id: int, user=Depends(reader)):
+def download_pdf(request: Request, briefing_id: PathId, user=Depends(reader)):
     b, path = _briefing(briefing_id)
     pdf = _pdf_for(path)
     if pdf is None:

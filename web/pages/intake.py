@@ -11,6 +11,7 @@ from python_multipart.exceptions import MultipartParseError
 from sqlmodel import select
 
 from web import zh
+from web.ids import PathId, QueryId, form_id
 from web.security import CSRF_FIELD, check_csrf, checked_form, client_ip, require
 from web.templating import flash, render
 from web.upload import BadUpload, receive_files
@@ -192,38 +193,37 @@ def _confirm_page(request: Request, issue_id: int, action: str, old: int | None 
 
 
 @router.get("/issues/{issue_id}/withdraw")
-def withdraw_confirm(request: Request, issue_id: int, user=Depends(operator)):
+def withdraw_confirm(request: Request, issue_id: PathId, user=Depends(operator)):
     return _confirm_page(request, issue_id, "withdraw")
 
 
 @router.post("/issues/{issue_id}/withdraw")
-def withdraw(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
+def withdraw(request: Request, issue_id: PathId, user=Depends(operator), form=Depends(checked_form)):
     if form.get(CONFIRM_FIELD) != "on":
         return _confirm_page(request, issue_id, "withdraw", again=True)
     return _issue_action(request, user, issue_id, "withdraw")
 
 
 @router.post("/issues/{issue_id}/restore")
-def restore(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
+def restore(request: Request, issue_id: PathId, user=Depends(operator), form=Depends(checked_form)):
     return _issue_action(request, user, issue_id, "restore")
 
 
 @router.post("/issues/{issue_id}/retry")
-def retry(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
+def retry(request: Request, issue_id: PathId, user=Depends(operator), form=Depends(checked_form)):
     return _issue_action(request, user, issue_id, "retry")
 
 
 @router.get("/issues/{issue_id}/supersede")
-def supersede_confirm(request: Request, issue_id: int, old: int, user=Depends(operator)):
+def supersede_confirm(request: Request, issue_id: PathId, old: QueryId, user=Depends(operator)):
     return _confirm_page(request, issue_id, "supersede", old=old)
 
 
 @router.post("/issues/{issue_id}/supersede")
-def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depends(checked_form)):
-    try:
-        old_id = int(form.get("old", ""))
-    except ValueError as exc:
-        raise HTTPException(400, "缺少被替换的期次") from exc
+def supersede(request: Request, issue_id: PathId, user=Depends(operator), form=Depends(checked_form)):
+    old_id = form_id(form.get("old", ""))
+    if old_id is None:
+        raise HTTPException(400, "缺少被替换的期次，或期次号无效")
     if form.get(CONFIRM_FIELD) != "on":
         return _confirm_page(request, issue_id, "supersede", old=old_id, again=True)
     try:
@@ -242,7 +242,7 @@ def supersede(request: Request, issue_id: int, user=Depends(operator), form=Depe
 
 
 @router.post("/receipts/{receipt_id}/retry")
-def retry_refused(request: Request, receipt_id: int, user=Depends(operator), form=Depends(checked_form)):
+def retry_refused(request: Request, receipt_id: PathId, user=Depends(operator), form=Depends(checked_form)):
     """重试 a refused file: the inbox worker puts its kept copy back into the inbox and scans."""
     from worker.core.app import celery_app
 
@@ -273,7 +273,7 @@ def attachment_headers(file_name: str, fallback: str) -> dict[str, str]:
 
 
 @router.get("/issues/{issue_id}/original")
-def original(request: Request, issue_id: int, user=Depends(require("operator", "editor"))):
+def original(request: Request, issue_id: PathId, user=Depends(require("operator", "editor"))):
     with session_scope() as s:
         row = s.exec(select(Issue.file_name, Issue.raw).where(Issue.id == issue_id)).first()
     if row is None:

@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import defer
 from sqlmodel import select
 
+from web.ids import PathId
 from web.security import checked_form, client_ip, require
 from web.templating import flash, render
 from worker.core.db import session_scope
@@ -35,7 +36,7 @@ def issue_list(request: Request, user=Depends(reader), status: str | None = None
 
 
 @router.get("/issues/{issue_id}")
-def issue_page(request: Request, issue_id: int, user=Depends(reader)):
+def issue_page(request: Request, issue_id: PathId, user=Depends(reader)):
     with session_scope() as s:
         issue = s.exec(select(Issue).where(Issue.id == issue_id).options(defer(Issue.raw))).first()
         if issue is None:
@@ -53,7 +54,7 @@ def issue_page(request: Request, issue_id: int, user=Depends(reader)):
 
 
 @router.get("/articles/{article_id}")
-def article_page(request: Request, article_id: int, user=Depends(reader)):
+def article_page(request: Request, article_id: PathId, user=Depends(reader)):
     with session_scope() as s:
         article = s.get(Article, article_id)
         if article is None:
@@ -67,7 +68,7 @@ def article_page(request: Request, article_id: int, user=Depends(reader)):
 
 
 @router.post("/articles/{article_id}/topic")
-def correct_topic(request: Request, article_id: int, user=Depends(require("editor")), form=Depends(checked_form)):
+def correct_topic(request: Request, article_id: PathId, user=Depends(require("editor")), form=Depends(checked_form)):
     """更正主题: the same correction as ``briefing relabel`` (feeds the learned classifier)."""
     category = str(form.get("category", ""))
     try:

@@ -58,8 +58,8 @@ def create_user(request: Request, user=Depends(admin), form=Depends(checked_form
     role = str(form.get("role", ""))
     try:
         with session_scope() as s:
-            add_user(s, name, role, str(form.get("email", "")), str(form.get("password", "")),
-                     signer=form.get("signer") == "on")
+            name = add_user(s, name, role, str(form.get("email", "")), str(form.get("password", "")),
+                            signer=form.get("signer") == "on").name  # as stored (trimmed, NFKC)
             audit.record(s, user.name, "user_add", f"user {name}", f"role {role}", ip=client_ip(request))
     except ValueError as exc:
         flash(request, f"未创建：{exc}")

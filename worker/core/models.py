@@ -246,6 +246,9 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
+    # console sessions carry this number; logout, a new password and disabling raise it (enabling
+    # never lowers it), so every cookie issued before is refused from then on
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AuditLog(SQLModel, table=True):
@@ -275,3 +278,8 @@ class BriefingEdit(SQLModel, table=True):
     who: str
     at: datetime = Field(default_factory=utcnow)
     edits: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+#: the largest id a table holds: SQLite INTEGER and PostgreSQL BIGINT are signed 64-bit; the console
+#: and the CLI refuse larger ids (the driver would raise OverflowError)
+MAX_ID = 2**63 - 1

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from worker.core.models import MAX_ID
 from worker.core.settings import PROJECT_ROOT
 
 app = typer.Typer(help="union-briefing: newspaper issues in, Word briefings (简报) out.",
@@ -210,7 +211,7 @@ def _requeue(ids: list[int]) -> None:
 
 @app.command()
 def retry(
-    issue_id: int | None = typer.Argument(None, help="id of a failed issue (see `briefing status`)"),
+    issue_id: int | None = typer.Argument(None, min=1, max=MAX_ID, help="id of a failed issue (see `briefing status`)"),
     all_failed: bool = typer.Option(False, "--all-failed", help="every failed issue"),
 ) -> None:
     """Re-run processing of a failed Issue (or all failed ones) on its stored bytes."""
@@ -508,7 +509,7 @@ def demo(
 
 @app.command()
 def articles(
-    issue_id: int | None = typer.Option(None, "--issue", help="only this issue"),
+    issue_id: int | None = typer.Option(None, "--issue", min=1, max=MAX_ID, help="only this issue"),
     limit: int = typer.Option(50, help="rows"),
 ) -> None:
     """List stored articles (id, issue, page, title, topic) — the ids `briefing relabel` takes."""
@@ -533,7 +534,7 @@ def articles(
 
 @app.command()
 def article(
-    article_id: int = typer.Argument(..., help="article id (see `briefing articles`)"),
+    article_id: int = typer.Argument(..., min=1, max=MAX_ID, help="article id (see `briefing articles`)"),
     format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f",
                                         help="json: every stored field as one JSON object"),
 ) -> None:
@@ -570,7 +571,7 @@ def article(
 
 @app.command()
 def relabel(
-    article_id: int = typer.Argument(..., help="article id (see `briefing articles`)"),
+    article_id: int = typer.Argument(..., min=1, max=MAX_ID, help="article id (see `briefing articles`)"),
     category: str = typer.Argument(..., help="topic key or label from config/taxonomy.yaml, e.g. culture or 职工文化"),
     who: str = typer.Option(os.environ.get("USER", "operator"), help="who corrects"),
 ) -> None:
@@ -688,9 +689,13 @@ def user_add(
 ) -> None:
     """Create a console account; the password is asked for (twice), never taken from arguments."""
     from worker.core.db import session_scope
-    from worker.ops.accounts import ROLES, add_user
+    from worker.ops.accounts import ROLES, add_user, check_name
 
-    if role not in ROLES:  # before asking for a password
+    try:  # before asking for a password
+        check_name(name)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from exc
+    if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}")
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     try:
@@ -757,7 +762,7 @@ def user_list() -> None:
 
 
 @app.command()
-def withdraw(issue_id: int = typer.Argument(..., help="issue id")) -> None:
+def withdraw(issue_id: int = typer.Argument(..., min=1, max=MAX_ID, help="issue id")) -> None:
     """Withdraw an issue (撤回): its articles leave every briefing made from now on; the row and the
     file stay, `reprocess` keeps it withdrawn, `briefing restore` brings it back."""
     from worker.core.db import session_scope
@@ -777,7 +782,7 @@ def withdraw(issue_id: int = typer.Argument(..., help="issue id")) -> None:
 
 
 @app.command()
-def restore(issue_id: int = typer.Argument(..., help="issue id")) -> None:
+def restore(issue_id: int = typer.Argument(..., min=1, max=MAX_ID, help="issue id")) -> None:
     """Restore a withdrawn issue (恢复) to what it was (processed; otherwise it is processed again)."""
     from worker.core.db import session_scope
     from worker.ops.issues import queue_processing
@@ -843,7 +848,7 @@ def search(
     place: str | None = typer.Option(None, help="place mentioned (杭州, 金华市 …)"),
     person: str | None = typer.Option(None, help="person mentioned"),
     page: int | None = typer.Option(None, help="版 number"),
-    issue_id: int | None = typer.Option(None, "--issue", help="only this issue id"),
+    issue_id: int | None = typer.Option(None, "--issue", min=1, max=MAX_ID, help="only this issue id"),
     kind: str | None = typer.Option(None, help="article kind: news, brief, …"),
     sort: SortOrder = typer.Option(SortOrder.relevance, help="relevance, or date (newest first)"),
     limit: int = typer.Option(20, min=1, max=500, help="hits to show"),
