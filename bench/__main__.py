@@ -57,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the render figures time finished briefings: no draft awaiting 签发 (issue 19's default)
+    os.environ["BRIEFING_APPROVAL"] = "auto"
     args = parse_args(argv)
     n = args.issues or (100 if args.quick else 1000)
     only = {x.strip() for x in args.only.split(",") if x.strip()}

@@ -205,6 +205,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFING_")}
         env.update(BRIEFING_VAR_DIR=str(self.var_dir), BRIEFING_DATABASE_URL=self.database_url,
                    BRIEFING_BROKER_URL=self.broker_url, BRIEFING_LOG_LEVEL="INFO",
+                   BRIEFING_APPROVAL="auto",  # the figures time finished briefings, not drafts
                    PYTHONUNBUFFERED="1")
         if self.stable_seconds is not None:
             env["BRIEFING_STABLE_SECONDS"] = str(self.stable_seconds)
