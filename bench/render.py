@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -42,24 +41,11 @@ class RenderResult:
     pdf_error: str | None = None
 
 
-def _session_factory(engine):
-    from sqlmodel import Session
-
-    @contextmanager
-    def scope():
-        with Session(engine, expire_on_commit=False) as s:
-            try:
-                yield s
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
-    return scope
-
 
 def build_db(var_dir: Path, url: str, seed: int) -> int:
     """Migrate ``url`` and fill it with DAYS processed daily issues; returns the article count."""
     from worker.core.db import make_engine, migrate
+    from worker.core.db import session_factory as db_session_factory
     from worker.core.models import Issue
     from worker.core.settings import Settings
     from worker.pipeline import process_issue
@@ -67,7 +53,7 @@ def build_db(var_dir: Path, url: str, seed: int) -> int:
     migrate(url)
     settings = Settings(var_dir=var_dir, database_url=url)
     engine = make_engine(url)
-    scope = _session_factory(engine)
+    scope = db_session_factory(engine)
     total = 0
     for d in range(DAYS):
         day = MONTH + timedelta(days=d)

@@ -174,10 +174,10 @@ def index_overhead(url: str, issues) -> tuple[float, float]:
     """Mean ms per issue: (the index step, the rest of ``process_issue``) over corpus ``issues``
     processed for the first time on a fresh migrated database at ``url``. The pipeline's
     ``index_issue`` is wrapped with a timer for the run (bench only)."""
-    from sqlmodel import Session
 
     from worker import pipeline
     from worker.core.db import make_engine, migrate
+    from worker.core.db import session_factory as db_session_factory
     from worker.core.models import Issue
     from worker.core.settings import get_settings
 
@@ -185,15 +185,7 @@ def index_overhead(url: str, issues) -> tuple[float, float]:
     engine = make_engine(url)
     settings = get_settings()
 
-    @contextlib.contextmanager
-    def session_factory():
-        with Session(engine, expire_on_commit=False) as s:
-            try:
-                yield s
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
+    session_factory = db_session_factory(engine)
 
     ids = []
     with session_factory() as s:

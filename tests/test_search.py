@@ -6,7 +6,6 @@ for rows stored before it existed. Timing is measured in bench/, never here."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import date
 from pathlib import Path
@@ -14,10 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 from sqlalchemy import text, update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from worker import pipeline
 from worker.core.db import make_engine, migrate
+from worker.core.db import session_factory as db_session_factory
 from worker.core.models import Article, Issue
 from worker.search import query as search_query
 from worker.search.index import index_size_bytes, lexemes
@@ -41,15 +41,7 @@ def archive(request, settings, tmp_path):
     migrate(url)
     engine = make_engine(url)
 
-    @contextlib.contextmanager
-    def session_factory():
-        with Session(engine, expire_on_commit=False) as s:
-            try:
-                yield s
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
+    session_factory = db_session_factory(engine)
 
     ids = {}
     for name in ("2024-03-05_zjgrrb.txt", "2023-07-10_zjgrrb.txt"):

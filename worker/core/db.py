@@ -70,16 +70,30 @@ def _forget_parent_pool() -> None:
 os.register_at_fork(after_in_child=_forget_parent_pool)
 
 
+def session_factory(engine: Engine):
+    """A ``session_scope``-like context manager factory bound to ``engine`` (for code that holds an
+    engine of its own: benchmarks, tests on several databases): each ``with factory() as s`` is one
+    session that commits on success and rolls back on error."""
+
+    @contextmanager
+    def scope() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    return scope
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    """A session of the configured database (``get_engine``) that commits on success and rolls
+    back on error."""
+    with session_factory(get_engine())() as session:
+        yield session
 
 
 def migrate(url: str | None = None) -> None:
